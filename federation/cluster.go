@@ -1,0 +1,235 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+const serviceIndex = "service"
+
+// Cluster watches one Kubernetes cluster through client-go informers: its
+// Services, its EndpointSlices indexed by Service, and, when a node is named,
+// that one Node. Lookups read the caches only.
+type Cluster struct {
+	name     string
+	nodeName string
+
+	services cache.SharedIndexInformer
+	slices   cache.SharedIndexInformer
+	nodes    cache.SharedIndexInformer // nil without a node name
+
+	contact contact
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewCluster returns a watcher of the cluster behind client; name labels its
+// metrics and logs. nodeName, if not empty, is the node whose zone and region
+// NodeTopology reports. Nothing is contacted until Start.
+func NewCluster(name string, client kubernetes.Interface, nodeName string) *Cluster {
+	c := &Cluster{name: name, nodeName: nodeName}
+	core, discovery := client.CoreV1(), client.DiscoveryV1()
+	c.services = c.informer(&corev1.Service{}, slimService, nil, listWatch(
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return core.Services(metav1.NamespaceAll).List(ctx, o)
+		}, core.Services(metav1.NamespaceAll).Watch, &c.contact, nil))
+	c.slices = c.informer(&discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return discovery.EndpointSlices(metav1.NamespaceAll).List(ctx, o)
+		}, discovery.EndpointSlices(metav1.NamespaceAll).Watch, &c.contact, nil))
+	if nodeName != "" {
+		byName := fields.OneTermEqualSelector(metav1.ObjectNameField, nodeName).String()
+		c.nodes = c.informer(&corev1.Node{}, slimNode, nil, listWatch(
+			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+				return core.Nodes().List(ctx, o)
+			}, core.Nodes().Watch, &c.contact, func(o *metav1.ListOptions) { o.FieldSelector = byName }))
+	}
+	return c
+}
+
+// Name is the cluster's name in metrics and logs.
+func (c *Cluster) Name() string { return c.name }
+
+func (c *Cluster) informer(obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
+	i := cache.NewSharedIndexInformerWithOptions(lw, obj, cache.SharedIndexInformerOptions{Indexers: indexers})
+	// Both setters fail only once the informer has started.
+	_ = i.SetTransform(transform)
+	_ = i.SetWatchErrorHandlerWithContext(c.contact.watchError)
+	return i
+}
+
+func listWatch(
+	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
+	ct *contact, tweak func(*metav1.ListOptions),
+) *cache.ListWatch {
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			if tweak != nil {
+				tweak(&o)
+			}
+			obj, err := list(ctx, o)
+			ct.observe(err)
+			return obj, err
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			if tweak != nil {
+				tweak(&o)
+			}
+			w, err := watchFn(ctx, o)
+			ct.observe(err)
+			return w, err
+		},
+	}
+}
+
+func sliceServiceKey(obj any) ([]string, error) {
+	s, ok := obj.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return nil, errors.New("not an EndpointSlice")
+	}
+	svc := s.Labels[discoveryv1.LabelServiceName]
+	if svc == "" {
+		return nil, nil
+	}
+	return []string{s.Namespace + "/" + svc}, nil
+}
+
+func (c *Cluster) informers() []cache.SharedIndexInformer {
+	if c.nodes == nil {
+		return []cache.SharedIndexInformer{c.services, c.slices}
+	}
+	return []cache.SharedIndexInformer{c.services, c.slices, c.nodes}
+}
+
+// Start runs the informers until Stop. It does not block. onChange, if not
+// nil, is called whenever Synced may have changed.
+func (c *Cluster) Start(onChange func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.contact.mu.Lock()
+	c.contact.onChange = onChange
+	c.contact.mu.Unlock()
+	synced := make([]cache.InformerSynced, 0, 3)
+	for _, i := range c.informers() {
+		c.wg.Go(func() { i.RunWithContext(ctx) })
+		synced = append(synced, i.HasSynced)
+	}
+	if onChange != nil {
+		c.wg.Go(func() {
+			if cache.WaitForCacheSync(ctx.Done(), synced...) {
+				onChange()
+			}
+		})
+	}
+}
+
+// Stop ends the informers and waits for their goroutines to return.
+func (c *Cluster) Stop() {
+	c.mu.Lock()
+	cancel := c.cancel
+	c.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	c.wg.Wait()
+}
+
+// HasSynced reports whether every cache has been filled once.
+func (c *Cluster) HasSynced() bool {
+	for _, i := range c.informers() {
+		if !i.HasSynced() {
+			return false
+		}
+	}
+	return true
+}
+
+// Synced reports whether the caches are synced and the API answers.
+func (c *Cluster) Synced() bool {
+	since, _ := c.contact.down()
+	return since.IsZero() && c.HasSynced()
+}
+
+// Down returns since when the API has not answered and the last error, or the
+// zero time while it answers.
+func (c *Cluster) Down() (time.Time, error) { return c.contact.down() }
+
+// WaitForSync blocks until the caches are synced or the timeout passes, and
+// reports whether they are.
+func (c *Cluster) WaitForSync(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !c.HasSynced() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+// Service returns the cached Service namespace/name, or nil.
+func (c *Cluster) Service(namespace, name string) *corev1.Service {
+	obj, ok, err := c.services.GetIndexer().GetByKey(namespace + "/" + name)
+	if err != nil || !ok {
+		return nil
+	}
+	svc, _ := obj.(*corev1.Service)
+	return svc
+}
+
+// EndpointSlices returns the cached EndpointSlices of Service namespace/name.
+func (c *Cluster) EndpointSlices(namespace, name string) []*discoveryv1.EndpointSlice {
+	objs, err := c.slices.GetIndexer().ByIndex(serviceIndex, namespace+"/"+name)
+	if err != nil || len(objs) == 0 {
+		return nil
+	}
+	slices := make([]*discoveryv1.EndpointSlice, 0, len(objs))
+	for _, o := range objs {
+		if s, ok := o.(*discoveryv1.EndpointSlice); ok {
+			slices = append(slices, s)
+		}
+	}
+	return slices
+}
+
+// Shard returns this cluster's shard of the service namespace/name.
+func (c *Cluster) Shard(namespace, name string) Shard {
+	svc := c.Service(namespace, name)
+	if svc == nil {
+		return Shard{Kind: Missing}
+	}
+	return NewShard(svc, c.EndpointSlices(namespace, name))
+}
+
+// NodeTopology returns the zone and region labels of the watched node.
+func (c *Cluster) NodeTopology() (Topology, error) {
+	if c.nodes == nil {
+		return Topology{}, errors.New("no node name: set the node option or NODE_NAME")
+	}
+	obj, ok, err := c.nodes.GetIndexer().GetByKey(c.nodeName)
+	if err != nil || !ok {
+		return Topology{}, fmt.Errorf("node %q not found", c.nodeName)
+	}
+	return TopologyFromLabels(obj.(*corev1.Node).Labels)
+}

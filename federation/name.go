@@ -1,0 +1,65 @@
+package federation
+
+import (
+	"strings"
+)
+
+// Name is a federated service name, <service>.<namespace>.<federation>, in
+// lower case.
+type Name struct {
+	Service    string
+	Namespace  string
+	Federation string
+}
+
+// ParseName reports whether qname is exactly
+// <service>.<namespace>.<federation>.svc.<zone> (SPEC 1.1) and returns its
+// parts in lower case. Both names are fully qualified; matching ignores case.
+// The caller checks that Federation is configured.
+func ParseName(qname, zone string) (Name, bool) {
+	qname, zone = strings.ToLower(qname), strings.ToLower(zone)
+	if zone == "." {
+		zone = ""
+	}
+	if len(qname) <= len(zone) || !strings.HasSuffix(qname, zone) {
+		return Name{}, false
+	}
+	rest := qname[:len(qname)-len(zone)]
+	if zone != "" {
+		// The zone must start at a label boundary.
+		if !strings.HasSuffix(rest, ".") {
+			return Name{}, false
+		}
+	}
+	rest = strings.TrimSuffix(rest, ".")
+	if strings.Count(rest, ".") != 3 {
+		return Name{}, false
+	}
+	labels := strings.SplitN(rest, ".", 4)
+	if labels[3] != "svc" {
+		return Name{}, false
+	}
+	n := Name{Service: labels[0], Namespace: labels[1], Federation: labels[2]}
+	if !IsDNS1035Label(n.Service) || !IsDNS1123Label(n.Namespace) || !IsDNS1123Label(n.Federation) {
+		return Name{}, false
+	}
+	return n, true
+}
+
+// LevelName returns the name of n at a level of the federation zone under
+// domain: <service>.<namespace>.<federation>.svc[.<zone>[.<region>]].<domain>.
+// in lower case and fully qualified. Region is left out for the global level
+// (empty zone and region), zone for the region level (empty zone).
+func (n Name) LevelName(zone, region, domain string) string {
+	var b strings.Builder
+	b.Grow(len(n.Service) + len(n.Namespace) + len(n.Federation) + len(zone) + len(region) + len(domain) + 10)
+	for _, l := range []string{n.Service, n.Namespace, n.Federation, "svc", zone, region} {
+		if l != "" {
+			b.WriteString(l)
+			b.WriteByte('.')
+		}
+	}
+	b.WriteString(strings.TrimSuffix(strings.ToLower(domain), "."))
+	b.WriteByte('.')
+	return b.String()
+}

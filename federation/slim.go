@@ -1,0 +1,70 @@
+package federation
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The informers keep only what answers need: these transforms run before an
+// object enters a cache, so a cluster of many Services costs little memory.
+// Objects that are not of the expected type (cache.DeletedFinalStateUnknown)
+// pass through unchanged.
+
+func slimMeta(m metav1.ObjectMeta, labels map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, ResourceVersion: m.ResourceVersion, Labels: labels}
+}
+
+func slimService(obj any) (any, error) {
+	s, ok := obj.(*corev1.Service)
+	if !ok {
+		return obj, nil
+	}
+	var ingress []corev1.LoadBalancerIngress
+	for _, in := range s.Status.LoadBalancer.Ingress {
+		if in.IP != "" {
+			ingress = append(ingress, corev1.LoadBalancerIngress{IP: in.IP})
+		}
+	}
+	return &corev1.Service{
+		ObjectMeta: slimMeta(s.ObjectMeta, nil),
+		Spec: corev1.ServiceSpec{
+			Type:         s.Spec.Type,
+			ClusterIP:    s.Spec.ClusterIP,
+			ClusterIPs:   s.Spec.ClusterIPs,
+			ExternalName: s.Spec.ExternalName,
+		},
+		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: ingress}},
+	}, nil
+}
+
+func slimEndpointSlice(obj any) (any, error) {
+	s, ok := obj.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return obj, nil
+	}
+	svc := s.Labels[discoveryv1.LabelServiceName]
+	endpoints := make([]discoveryv1.Endpoint, len(s.Endpoints))
+	for i, e := range s.Endpoints {
+		endpoints[i] = discoveryv1.Endpoint{Addresses: e.Addresses, Conditions: e.Conditions, NodeName: e.NodeName, Zone: e.Zone}
+	}
+	return &discoveryv1.EndpointSlice{
+		ObjectMeta:  slimMeta(s.ObjectMeta, map[string]string{discoveryv1.LabelServiceName: svc}),
+		AddressType: s.AddressType,
+		Endpoints:   endpoints,
+	}, nil
+}
+
+func slimNode(obj any) (any, error) {
+	n, ok := obj.(*corev1.Node)
+	if !ok {
+		return obj, nil
+	}
+	labels := map[string]string{}
+	for _, k := range append(ZoneLabels, RegionLabels...) {
+		if v, ok := n.Labels[k]; ok {
+			labels[k] = v
+		}
+	}
+	return &corev1.Node{ObjectMeta: slimMeta(n.ObjectMeta, labels)}, nil
+}

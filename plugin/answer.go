@@ -1,0 +1,107 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/coredns/coredns/plugin/pkg/dnsutil"
+	"github.com/coredns/coredns/request"
+
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// local answers from a healthy local shard (SPEC 3.1): its addresses of the
+// asked family under the question's owner name, or NODATA.
+func (f *Federation) local(m *dns.Msg, state request.Request, zone string, shard federation.Shard) {
+	owner := state.QName() // keeps the case of the question (SPEC 1.2)
+	qtype := state.QType()
+	for _, ip := range shard.Addresses {
+		switch {
+		case qtype == dns.TypeA && ip.Is4():
+			m.Answer = append(m.Answer, &dns.A{Hdr: f.header(owner, dns.TypeA), A: ip.AsSlice()})
+		case qtype == dns.TypeAAAA && ip.Is6():
+			m.Answer = append(m.Answer, &dns.AAAA{Hdr: f.header(owner, dns.TypeAAAA), AAAA: ip.AsSlice()})
+		}
+	}
+	if len(m.Answer) == 0 {
+		m.Ns = []dns.RR{f.soa(zone)}
+	}
+}
+
+// cname answers with a CNAME to target and, unless the question asks for the
+// CNAME itself, chases it through this server so that a stub resolver gets
+// the target's records in the same answer (SPEC 3.3, 3.4).
+func (f *Federation) cname(ctx context.Context, state request.Request, m *dns.Msg, target string) {
+	target = strings.ToLower(target)
+	m.Answer = append(m.Answer, &dns.CNAME{Hdr: f.header(state.QName(), dns.TypeCNAME), Target: target})
+	if state.QType() == dns.TypeCNAME || f.Upstream == nil {
+		return
+	}
+	resp, err := f.Upstream.Lookup(ctx, state, target, state.QType())
+	if err != nil || resp == nil {
+		return // the CNAME stays; the client may chase it itself
+	}
+	m.Answer = append(m.Answer, resp.Answer...)
+	m.Rcode = resp.Rcode
+	if len(resp.Answer) == 0 || resp.Rcode != dns.RcodeSuccess {
+		m.Ns = resp.Ns
+	}
+}
+
+func (f *Federation) header(owner string, rrtype uint16) dns.RR_Header {
+	return dns.RR_Header{Name: owner, Rrtype: rrtype, Class: dns.ClassINET, Ttl: f.TTL}
+}
+
+// soa is the SOA record of zone that goes with a negative answer.
+func (f *Federation) soa(zone string) dns.RR {
+	return &dns.SOA{
+		Hdr:     f.header(zone, dns.TypeSOA),
+		Ns:      dnsutil.Join("ns.dns", zone),
+		Mbox:    dnsutil.Join("hostmaster", zone),
+		Serial:  f.serial,
+		Refresh: 7200,
+		Retry:   1800,
+		Expire:  86400,
+		Minttl:  f.TTL,
+	}
+}
+
+// topology returns the local zone and region: those of the Corefile, else
+// the local node's labels (SPEC 5.1).
+func (f *Federation) topology() (federation.Topology, error) {
+	t := f.Topology
+	if t.Zone != "" && t.Region != "" {
+		return t, nil
+	}
+	node, err := f.Local.NodeTopology()
+	if err != nil {
+		return t, err
+	}
+	if t.Zone == "" {
+		t.Zone = node.Zone
+	}
+	if t.Region == "" {
+		t.Region = node.Region
+	}
+	if t.Zone == "" || t.Region == "" {
+		return t, fmt.Errorf("node labels have no zone or region (zone %q, region %q)", t.Zone, t.Region)
+	}
+	return t, nil
+}
+
+// isEndpointName applies the rule of SPEC 1.3: when namespace n.Federation
+// has a headless Service named n.Namespace, the name is that service's
+// endpoint name <host>.<service>.<namespace>.svc, not a federated one, and
+// goes to the next plugin. The collision is logged once per federation.
+func (f *Federation) isEndpointName(n federation.Name) bool {
+	svc := f.Local.Service(n.Federation, n.Namespace)
+	if svc == nil || svc.Spec.ClusterIP != corev1.ClusterIPNone {
+		return false
+	}
+	f.warnings.warning(fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", n.Federation, n.Federation))
+	return true
+}

@@ -1,0 +1,82 @@
+// Package plugin is the DNS side of the federation plugin: the CoreDNS
+// handler that answers federated service names from the local cluster's
+// caches, with the service's addresses while its local shard is healthy and
+// a CNAME up the federation's zone, region and global names when it is not.
+// It also holds the plugin's metrics and readiness.
+package plugin
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	coreplugin "github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/pkg/fall"
+	"github.com/coredns/coredns/request"
+
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+)
+
+// Federation is the federation plugin.
+type Federation struct {
+	Next coreplugin.Handler
+
+	// Zones are the cluster zones whose federated names are answered,
+	// lower-case and fully qualified (cluster.local.).
+	Zones []string
+	// Federations maps each federation's NAME to its DNS DOMAIN, lower-case
+	// and fully qualified.
+	Federations map[string]string
+	// TTL is the TTL of every record the plugin writes.
+	TTL uint32
+	// Topology holds the zone and region set in the Corefile; each one left
+	// empty is read from the local node's labels.
+	Topology federation.Topology
+
+	// Fall lists the zones whose NXDOMAIN answers of the federation zone go
+	// to the next plugin instead.
+	Fall fall.F
+
+	// Local watches the cluster this CoreDNS serves.
+	Local *federation.Cluster
+	// Upstream resolves CNAME targets through this CoreDNS server.
+	Upstream Upstream
+
+	serial   uint32
+	warnings onceLog
+}
+
+// Upstream resolves a name through the CoreDNS server that received the query
+// (upstream.Upstream).
+type Upstream interface {
+	Lookup(ctx context.Context, state request.Request, name string, typ uint16) (*dns.Msg, error)
+}
+
+// New returns a Federation with the default TTL and no federations.
+func New() *Federation {
+	return &Federation{TTL: defaultTTL, Federations: map[string]string{}, serial: uint32(time.Now().Unix())}
+}
+
+const defaultTTL = 30
+
+// onceLog logs each distinct message once, so a cause that fails every query
+// shows up once in the log, not once per query.
+type onceLog struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (o *onceLog) warning(msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.seen[msg] {
+		return
+	}
+	if o.seen == nil {
+		o.seen = map[string]bool{}
+	}
+	o.seen[msg] = true
+	log.Warning(msg)
+}

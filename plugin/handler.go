@@ -1,0 +1,74 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+
+	coreplugin "github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/metrics"
+	"github.com/coredns/coredns/request"
+
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+)
+
+var (
+	errUnsynced        = errors.New("federation: local cluster caches not synced")
+	errUnknownTopology = errors.New("federation: local zone or region unknown")
+)
+
+// ServeDNS implements the plugin.Handler interface.
+func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
+	state := request.Request{W: w, Req: r}
+	qname := state.Name()
+	zone := coreplugin.Zones(f.Zones).Matches(qname)
+	if zone == "" {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
+	}
+	name, ok := federation.ParseName(qname, zone)
+	if !ok {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
+	}
+	domain, ok := f.Federations[name.Federation]
+	if !ok {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
+	}
+	server := metrics.WithServer(ctx)
+	if !f.Local.HasSynced() {
+		resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
+		return dns.RcodeServerFailure, errUnsynced
+	}
+	if f.isEndpointName(name) {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
+	}
+
+	shard := f.Local.Shard(name.Namespace, name.Service)
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.Authoritative = true
+	level := levelLocal
+	switch {
+	case shard.Kind == federation.ExternalName:
+		f.cname(ctx, state, m, dns.Fqdn(shard.ExternalName))
+	case shard.Healthy:
+		f.local(m, state, zone, shard)
+	default:
+		topo, err := f.topology()
+		if err != nil {
+			f.warnings.warning("cannot answer federated names with a CNAME: " + err.Error())
+			resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
+			return dns.RcodeServerFailure, errUnknownTopology
+		}
+		f.cname(ctx, state, m, name.LevelName(topo.Zone, topo.Region, domain))
+		level = levelZone
+	}
+	resolutions.WithLabelValues(server, name.Federation, level).Inc()
+	if err := w.WriteMsg(m); err != nil {
+		return dns.RcodeSuccess, err
+	}
+	return dns.RcodeSuccess, nil
+}
+
+// Name implements the plugin.Handler interface.
+func (f *Federation) Name() string { return Name }

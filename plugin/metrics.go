@@ -1,0 +1,42 @@
+package plugin
+
+import (
+	coreplugin "github.com/coredns/coredns/plugin"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+var (
+	// resolutions counts federated questions by how they were answered.
+	resolutions = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: coreplugin.Namespace,
+		Subsystem: Name,
+		Name:      "resolutions_total",
+		Help:      "Counter of federated questions by federation and the level that answered: local, zone, region, global, or none (SERVFAIL).",
+	}, []string{"server", "federation", "level"})
+
+	// clusterSynced is 1 while a cluster's caches are synced and its API answers.
+	clusterSynced = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: coreplugin.Namespace,
+		Subsystem: Name,
+		Name:      "cluster_synced",
+		Help:      "1 when the cluster's caches are synced and its API reachable, else 0.",
+	}, []string{"cluster"})
+)
+
+// Levels of an answer, the values of the level label.
+const (
+	levelLocal = "local"
+	levelZone  = "zone"
+	levelNone  = "none"
+)
+
+// UpdateSynced sets the cluster_synced gauge of a cluster.
+func UpdateSynced(cluster string, synced bool) {
+	v := 0.0
+	if synced {
+		v = 1
+	}
+	clusterSynced.WithLabelValues(cluster).Set(v)
+}

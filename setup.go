@@ -1,0 +1,245 @@
+// Package federation registers the federation plugin with CoreDNS and parses
+// its Corefile block. The handler lives in plugin/, the domain (names,
+// topology, shard health, cluster watchers) in federation/.
+package federation
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coredns/caddy"
+	"github.com/coredns/coredns/core/dnsserver"
+	coreplugin "github.com/coredns/coredns/plugin"
+	clog "github.com/coredns/coredns/plugin/pkg/log"
+	"github.com/coredns/coredns/plugin/pkg/upstream"
+
+	fed "github.com/federated-dns/federation/federation"
+	fedplugin "github.com/federated-dns/federation/plugin"
+
+	"k8s.io/client-go/rest"
+)
+
+const pluginName = fedplugin.Name
+
+var log = clog.NewWithPlugin(pluginName)
+
+func init() { coreplugin.Register(pluginName, setup) }
+
+// localCluster names the local cluster in metrics.
+const localCluster = "local"
+
+// startupTimeout bounds how long startup waits for the local caches; after it
+// the server starts anyway and federated names get SERVFAIL until they sync.
+const startupTimeout = 5 * time.Second
+
+func setup(c *caddy.Controller) error {
+	cfg, err := parse(c)
+	if err != nil {
+		return coreplugin.Error(pluginName, err)
+	}
+	f := cfg.plugin
+	client, err := fed.NewClient(cfg.rest, "coredns/"+pluginName)
+	if err != nil {
+		return coreplugin.Error(pluginName, err)
+	}
+	f.Local = fed.NewCluster(localCluster, client, cfg.node)
+	f.Upstream = upstream.New()
+
+	c.OnStartup(func() error {
+		f.Local.Start(func() { fedplugin.UpdateSynced(localCluster, f.Local.Synced()) })
+		if !f.Local.WaitForSync(startupTimeout) {
+			log.Warning("starting server with unsynced Kubernetes API")
+		}
+		return nil
+	})
+	c.OnShutdown(func() error {
+		f.Local.Stop()
+		return nil
+	})
+
+	dnsserver.GetConfig(c).AddPlugin(func(next coreplugin.Handler) coreplugin.Handler {
+		f.Next = next
+		return f
+	})
+	return nil
+}
+
+// config is a parsed federation block.
+type config struct {
+	plugin *fedplugin.Federation
+	rest   *rest.Config
+	node   string
+	grace  time.Duration
+}
+
+// Corefile properties; a line starting with any other word declares a
+// federation: NAME DOMAIN.
+var properties = map[string]bool{
+	"kubeconfig": true, "member": true, "node": true, "zone": true, "region": true,
+	"ttl": true, "grace": true, "fallthrough": true,
+}
+
+func parse(c *caddy.Controller) (*config, error) {
+	var cfg *config
+	for i := 0; c.Next(); i++ {
+		if i > 0 {
+			return nil, coreplugin.ErrOnce
+		}
+		var err error
+		if cfg, err = parseBlock(c); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+func parseBlock(c *caddy.Controller) (*config, error) {
+	f := fedplugin.New()
+	cfg := &config{plugin: f, node: os.Getenv("NODE_NAME"), grace: 30 * time.Second}
+	zones := coreplugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
+	var kubeconfig, kubecontext string
+
+	for c.NextBlock() {
+		prop := c.Val()
+		args := c.RemainingArgs()
+		var err error
+		switch prop {
+		case "kubeconfig":
+			if len(args) != 1 && len(args) != 2 {
+				return nil, c.ArgErr()
+			}
+			kubeconfig, kubecontext = args[0], ""
+			if len(args) == 2 {
+				kubecontext = args[1]
+			}
+			if cfg.rest, err = fed.RESTConfig(kubeconfig, kubecontext); err != nil {
+				return nil, propertyErr(c, prop, args, err)
+			}
+		case "member":
+			if len(args) != 2 && len(args) != 3 {
+				return nil, c.ArgErr()
+			}
+			return nil, c.Errf("member: not supported yet")
+		case "node":
+			if len(args) != 1 {
+				return nil, c.ArgErr()
+			}
+			cfg.node = args[0]
+		case "zone", "region":
+			if len(args) != 1 {
+				return nil, c.ArgErr()
+			}
+			v := strings.ToLower(args[0])
+			if !fed.IsDNS1123Label(v) {
+				return nil, propertyErr(c, prop, args, fmt.Errorf("%q is not a DNS label", args[0]))
+			}
+			if prop == "zone" {
+				f.Topology.Zone = v
+			} else {
+				f.Topology.Region = v
+			}
+		case "ttl":
+			if len(args) != 1 {
+				return nil, c.ArgErr()
+			}
+			t, err := strconv.Atoi(args[0])
+			if err != nil || t < 0 || t > 3600 {
+				return nil, propertyErr(c, prop, args, fmt.Errorf("ttl must be an integer in range [0, 3600]: %s", args[0]))
+			}
+			f.TTL = uint32(t)
+		case "grace":
+			if len(args) != 1 {
+				return nil, c.ArgErr()
+			}
+			d, err := time.ParseDuration(args[0])
+			if err != nil || d < 0 || d > time.Hour {
+				return nil, propertyErr(c, prop, args, fmt.Errorf("grace must be a duration in range [0s, 1h]: %s", args[0]))
+			}
+			cfg.grace = d
+		case "fallthrough":
+			f.Fall.SetZonesFromArgs(args)
+		default:
+			if err := addFederation(f, prop, args); err != nil {
+				return nil, c.Err(err.Error())
+			}
+		}
+	}
+
+	if len(f.Federations) == 0 {
+		return nil, c.Err("no federation given: add a line NAME DOMAIN")
+	}
+	f.Zones = clusterZones(zones, f.Federations)
+	if cfg.rest == nil {
+		var err error
+		if cfg.rest, err = fed.RESTConfig("", ""); err != nil {
+			return nil, c.Err(err.Error())
+		}
+	}
+	return cfg, nil
+}
+
+// addFederation adds the federation line NAME DOMAIN.
+func addFederation(f *fedplugin.Federation, name string, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("unknown property '%s' (a federation is declared as NAME DOMAIN)", name)
+	}
+	if !fed.IsDNS1123Label(name) {
+		return fmt.Errorf("federation name %q is not a DNS-1123 label (lower-case letters, digits and '-', at most 63)", name)
+	}
+	domain, err := federationDomain(args[0])
+	if err != nil {
+		return fmt.Errorf("federation %s: %w", name, err)
+	}
+	if _, dup := f.Federations[name]; dup {
+		return fmt.Errorf("federation %s is declared twice", name)
+	}
+	f.Federations[name] = domain
+	return nil
+}
+
+// federationDomain checks that s is a hostname of at least two DNS-1123
+// labels and returns it lower-case and fully qualified.
+func federationDomain(s string) (string, error) {
+	d := strings.TrimSuffix(strings.ToLower(s), ".")
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 || len(d) > 253 {
+		return "", fmt.Errorf("domain %q is not a hostname of at least two labels", s)
+	}
+	for _, l := range labels {
+		if !fed.IsDNS1123Label(l) {
+			return "", fmt.Errorf("domain %q is not a hostname: label %q is not a DNS-1123 label", s, l)
+		}
+	}
+	return d + ".", nil
+}
+
+// propertyErr reports a bad property value. When the line reads like a
+// federation named after a property keyword (ttl example.com), it says so.
+func propertyErr(c *caddy.Controller, prop string, args []string, err error) error {
+	if len(args) == 1 {
+		if _, derr := federationDomain(args[0]); derr == nil {
+			return c.Errf("%s: %v; '%s' is a property keyword and cannot name a federation", prop, err, prop)
+		}
+	}
+	return c.Errf("%s: %v", prop, err)
+}
+
+// clusterZones returns the zones that hold in-cluster federated names: all
+// ZONES but those that are a federation's own domain.
+func clusterZones(zones []string, federations map[string]string) []string {
+	var out []string
+	for _, z := range zones {
+		z = strings.ToLower(z)
+		isDomain := false
+		for _, d := range federations {
+			isDomain = isDomain || d == z
+		}
+		if !isDomain {
+			out = append(out, z)
+		}
+	}
+	return out
+}

@@ -42,21 +42,20 @@ type Cluster struct {
 // NodeTopology reports. Nothing is contacted until Start.
 func NewCluster(name string, client kubernetes.Interface, nodeName string) *Cluster {
 	c := &Cluster{name: name, nodeName: nodeName}
-	core, discovery := client.CoreV1(), client.DiscoveryV1()
-	c.services = c.informer(&corev1.Service{}, slimService, nil, listWatch(
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			return core.Services(metav1.NamespaceAll).List(ctx, o)
-		}, core.Services(metav1.NamespaceAll).Watch, &c.contact, nil))
-	c.slices = c.informer(&discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			return discovery.EndpointSlices(metav1.NamespaceAll).List(ctx, o)
-		}, discovery.EndpointSlices(metav1.NamespaceAll).Watch, &c.contact, nil))
+	services := client.CoreV1().Services(metav1.NamespaceAll)
+	c.services = c.informer(&corev1.Service{}, slimService, nil, listWatch(client,
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
+		services.Watch, &c.contact, nil))
+	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceAll)
+	c.slices = c.informer(&discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client,
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
+		slices.Watch, &c.contact, nil))
 	if nodeName != "" {
+		nodes := client.CoreV1().Nodes()
 		byName := fields.OneTermEqualSelector(metav1.ObjectNameField, nodeName).String()
-		c.nodes = c.informer(&corev1.Node{}, slimNode, nil, listWatch(
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				return core.Nodes().List(ctx, o)
-			}, core.Nodes().Watch, &c.contact, func(o *metav1.ListOptions) { o.FieldSelector = byName }))
+		c.nodes = c.informer(&corev1.Node{}, slimNode, nil, listWatch(client,
+			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
+			nodes.Watch, &c.contact, func(o *metav1.ListOptions) { o.FieldSelector = byName }))
 	}
 	return c
 }
@@ -72,12 +71,15 @@ func (c *Cluster) informer(obj runtime.Object, transform cache.TransformFunc, in
 	return i
 }
 
+// listWatch lists and watches with the given functions of client, reporting the outcome
+// of every call to ct; tweak, if not nil, adjusts the options of each call.
 func listWatch(
+	client any,
 	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
 	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
 	ct *contact, tweak func(*metav1.ListOptions),
-) *cache.ListWatch {
-	return &cache.ListWatch{
+) cache.ListerWatcher {
+	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			if tweak != nil {
 				tweak(&o)
@@ -95,6 +97,9 @@ func listWatch(
 			return w, err
 		},
 	}
+	// Keeps client-go from using watch-list streaming with a client that
+	// cannot do it (the fake clientset of unit tests).
+	return cache.ToListWatcherWithWatchListSemantics(lw, client)
 }
 
 func sliceServiceKey(obj any) ([]string, error) {

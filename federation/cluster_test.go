@@ -1,0 +1,149 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+// eventually polls cond for up to five seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("Timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func startCluster(t *testing.T, client *fake.Clientset, node string) *Cluster {
+	t.Helper()
+	c := NewCluster("test", client, node)
+	c.Start(nil)
+	t.Cleanup(c.Stop)
+	if !c.WaitForSync(5 * time.Second) {
+		t.Fatal("Caches did not sync")
+	}
+	return c
+}
+
+func TestClusterShardFollowsWatch(t *testing.T) {
+	ctx := context.Background()
+	client := fake.NewClientset()
+	c := startCluster(t, client, "")
+
+	if s := c.Shard("ns", "web"); s.Kind != Missing {
+		t.Fatalf("Expected a missing shard, got %+v", s)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", Annotations: map[string]string{"big": "dropped"}},
+		Spec:       corev1.ServiceSpec{ClusterIP: "10.0.0.1", ClusterIPs: []string{"10.0.0.1"}},
+	}
+	if _, err := client.CoreV1().Services("ns").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "service", func() bool { return c.Shard("ns", "web").Kind == ClusterIP })
+	if got := c.Service("ns", "web"); got.Annotations != nil {
+		t.Errorf("Expected a slim cached service, got annotations %v", got.Annotations)
+	}
+	if c.Shard("ns", "web").Healthy {
+		t.Error("Expected a service without endpoints to be unhealthy")
+	}
+
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "web-1", Namespace: "ns", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{endpoint("10.1.0.1", ptr(false), nil)},
+	}
+	if _, err := client.DiscoveryV1().EndpointSlices("ns").Create(ctx, es, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "slice", func() bool { return len(c.EndpointSlices("ns", "web")) == 1 })
+	if c.Shard("ns", "web").Healthy {
+		t.Error("Expected a not-ready endpoint to leave the service unhealthy")
+	}
+
+	es.Endpoints[0].Conditions.Ready = ptr(true)
+	if _, err := client.DiscoveryV1().EndpointSlices("ns").Update(ctx, es, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ready endpoint", func() bool { return c.Shard("ns", "web").Healthy })
+
+	if err := client.DiscoveryV1().EndpointSlices("ns").Delete(ctx, "web-1", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "endpoint removal", func() bool { return !c.Shard("ns", "web").Healthy })
+
+	// A slice that names a deleted service does not make it healthy.
+	if _, err := client.DiscoveryV1().EndpointSlices("ns").Create(ctx, es, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.CoreV1().Services("ns").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "service deletion", func() bool { return c.Shard("ns", "web").Kind == Missing })
+}
+
+func TestClusterNodeTopology(t *testing.T) {
+	ctx := context.Background()
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-a", Labels: map[string]string{
+		"topology.kubernetes.io/zone": "z1", "topology.kubernetes.io/region": "r1", "other": "dropped",
+	}}}
+	other := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-b"}}
+	client := fake.NewClientset(node, other)
+	c := startCluster(t, client, "node-a")
+
+	if got, err := c.NodeTopology(); err != nil || got != (Topology{"z1", "r1"}) {
+		t.Fatalf("Expected z1/r1, got %+v %v", got, err)
+	}
+	node.Labels["topology.kubernetes.io/zone"] = "z2"
+	if _, err := client.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "zone label change", func() bool { got, _ := c.NodeTopology(); return got.Zone == "z2" })
+
+	if _, err := NewCluster("x", client, "").NodeTopology(); err == nil {
+		t.Error("Expected an error without a node name")
+	}
+	missing := startCluster(t, fake.NewClientset(), "node-c")
+	if _, err := missing.NodeTopology(); err == nil {
+		t.Error("Expected an error for a node that does not exist")
+	}
+}
+
+func TestClusterContact(t *testing.T) {
+	client := fake.NewClientset()
+	changes := make(chan struct{}, 10)
+	c := NewCluster("test", client, "")
+	c.Start(func() { changes <- struct{}{} })
+	t.Cleanup(c.Stop)
+	eventually(t, "sync notification", func() bool { return len(changes) == 1 })
+	if !c.Synced() {
+		t.Fatal("Expected the cluster to be synced when it says so")
+	}
+
+	c.contact.watchError(context.Background(), nil, errors.New("connection refused"))
+	if since, err := c.Down(); since.IsZero() || err == nil || c.Synced() {
+		t.Fatalf("Expected the cluster to be down, got %v %v", since, err)
+	}
+	c.contact.watchError(context.Background(), nil, io.EOF) // a normal end of a watch
+	if since, _ := c.Down(); since.IsZero() {
+		t.Fatal("Expected a closed watch to leave the cluster down")
+	}
+	c.contact.observe(nil) // a list or watch call that succeeded
+	if since, _ := c.Down(); !since.IsZero() || !c.Synced() {
+		t.Fatal("Expected the cluster to be back")
+	}
+	if len(changes) != 3 {
+		t.Errorf("Expected 3 notifications (sync, down, up), got %d", len(changes))
+	}
+}

@@ -1,0 +1,142 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coredns/coredns/plugin/pkg/dnstest"
+	"github.com/coredns/coredns/plugin/test"
+	"github.com/coredns/coredns/request"
+
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+const testTTL = 17
+
+// fixture is a Federation on real informers over a fake clientset.
+type fixture struct {
+	t      *testing.T
+	client *fake.Clientset
+	f      *Federation
+}
+
+func newFixture(t *testing.T, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
+	t.Helper()
+	client := fake.NewClientset(objs...)
+	f := New()
+	f.Zones = []string{"cluster.local."}
+	f.Federations = map[string]string{"myfed": "example.com."}
+	f.TTL = testTTL
+	f.Topology = topo
+	f.Local = federation.NewCluster("local", client, node)
+	f.Upstream = zoneUpstream{}
+	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
+	f.Local.Start(nil)
+	t.Cleanup(f.Local.Stop)
+	if !f.Local.WaitForSync(5 * time.Second) {
+		t.Fatal("Caches did not sync")
+	}
+	return &fixture{t: t, client: client, f: f}
+}
+
+func (fx *fixture) ask(qname string, qtype uint16) (*dns.Msg, int, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(qname, qtype)
+	rec := dnstest.NewRecorder(&test.ResponseWriter{})
+	rcode, err := fx.f.ServeDNS(context.Background(), rec, m)
+	return rec.Msg, rcode, err
+}
+
+// expect asks tc until the answer matches it, for up to five seconds: the
+// informers see each API change a moment after it is made.
+func (fx *fixture) expect(tc test.Case) {
+	fx.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, rcode, err := fx.ask(tc.Qname, tc.Qtype)
+		var cerr error
+		switch {
+		case resp == nil:
+			cerr = fmt.Errorf("no answer written (rcode %s, error %v)", dns.RcodeToString[rcode], err)
+		default:
+			cerr = test.SortAndCheck(resp, tc)
+		}
+		if cerr == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			fx.t.Fatalf("Expected %s %s to be answered as %v: %v", tc.Qname, dns.TypeToString[tc.Qtype], tc.Answer, cerr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (fx *fixture) createService(svc *corev1.Service) {
+	fx.t.Helper()
+	if _, err := fx.client.CoreV1().Services(svc.Namespace).Create(context.Background(), svc, metav1.CreateOptions{}); err != nil {
+		fx.t.Fatal(err)
+	}
+}
+
+func (fx *fixture) applySlice(es *discoveryv1.EndpointSlice) {
+	fx.t.Helper()
+	slices := fx.client.DiscoveryV1().EndpointSlices(es.Namespace)
+	if _, err := slices.Update(context.Background(), es, metav1.UpdateOptions{}); err == nil {
+		return
+	}
+	if _, err := slices.Create(context.Background(), es, metav1.CreateOptions{}); err != nil {
+		fx.t.Fatal(err)
+	}
+}
+
+func service(name, clusterIP string, clusterIPs ...string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"},
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: clusterIP, ClusterIPs: clusterIPs},
+	}
+}
+
+func endpointSlice(svc string, family discoveryv1.AddressType, ready bool, addrs ...string) *discoveryv1.EndpointSlice {
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: svc + "-" + strings.ToLower(string(family)), Namespace: "ns", Labels: map[string]string{discoveryv1.LabelServiceName: svc}},
+		AddressType: family,
+	}
+	for _, a := range addrs {
+		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{Addresses: []string{a}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}})
+	}
+	return es
+}
+
+// zoneUpstream stands in for the rest of the server in unit tests: it
+// answers the federation zone example.com with one address per family at
+// every name under svc.z1.r1.example.com. and NXDOMAIN elsewhere.
+type zoneUpstream struct{}
+
+func (zoneUpstream) Lookup(_ context.Context, _ request.Request, name string, typ uint16) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(name, typ)
+	m.Response, m.Authoritative = true, true
+	soa := test.SOA("example.com. 60 IN SOA ns.example.com. hostmaster.example.com. 1 7200 1800 86400 60")
+	switch {
+	case !strings.HasSuffix(name, ".svc.z1.r1.example.com."):
+		m.Rcode = dns.RcodeNameError
+		m.Ns = []dns.RR{soa}
+	case typ == dns.TypeA:
+		m.Answer = []dns.RR{test.A(name + " 60 IN A 203.0.113.1")}
+	case typ == dns.TypeAAAA:
+		m.Answer = []dns.RR{test.AAAA(name + " 60 IN AAAA 2001:db8::1")}
+	default:
+		m.Ns = []dns.RR{soa}
+	}
+	return m, nil
+}

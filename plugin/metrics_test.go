@@ -1,0 +1,52 @@
+package plugin
+
+import (
+	"testing"
+
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+func TestResolutionsByLevel(t *testing.T) {
+	fx := newFixture(t, topo, "")
+	fx.createService(service("web", "10.0.0.1", "10.0.0.1"))
+	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.1.0.1"))
+	fx.expect(healthyWeb)
+
+	count := func(level string) float64 { return testutil.ToFloat64(resolutions.WithLabelValues("", "myfed", level)) }
+	local, zone, none := count(levelLocal), count(levelZone), count(levelNone)
+	fx.ask(web, dns.TypeA)
+	fx.ask(web, dns.TypeAAAA)
+	fx.ask("down.ns.myfed.svc.cluster.local.", dns.TypeA)
+	fx.ask("web.ns.svc.cluster.local.", dns.TypeA) // not federated: not counted
+
+	unsynced := &fixture{t: t, f: New()}
+	unsynced.f.Zones, unsynced.f.Federations = fx.f.Zones, fx.f.Federations
+	unsynced.f.Local = federation.NewCluster("local", fake.NewClientset(), "")
+	unsynced.ask(web, dns.TypeA)
+
+	if got := count(levelLocal) - local; got != 2 {
+		t.Errorf("Expected 2 local resolutions, got %v", got)
+	}
+	if got := count(levelZone) - zone; got != 1 {
+		t.Errorf("Expected 1 zone resolution, got %v", got)
+	}
+	if got := count(levelNone) - none; got != 1 {
+		t.Errorf("Expected 1 unanswered resolution, got %v", got)
+	}
+}
+
+func TestUpdateSynced(t *testing.T) {
+	UpdateSynced("c1", true)
+	if v := testutil.ToFloat64(clusterSynced.WithLabelValues("c1")); v != 1 {
+		t.Errorf("Expected cluster_synced 1, got %v", v)
+	}
+	UpdateSynced("c1", false)
+	if v := testutil.ToFloat64(clusterSynced.WithLabelValues("c1")); v != 0 {
+		t.Errorf("Expected cluster_synced 0, got %v", v)
+	}
+}

@@ -1,0 +1,170 @@
+package federation
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coredns/caddy"
+
+	fed "github.com/federated-dns/federation/federation"
+)
+
+const kubeconfigYAML = `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:6443"}
+users:
+- name: u
+  user: {token: secret}
+contexts:
+- name: ctx
+  context: {cluster: c, user: u}
+current-context: ctx
+`
+
+func writeKubeconfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, []byte(kubeconfigYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestParse(t *testing.T) {
+	kc := writeKubeconfig(t)
+	tests := []struct {
+		input   string
+		wantErr string // empty: no error
+	}{
+		{`federation cluster.local {
+			myfed example.com
+			kubeconfig ` + kc + `
+		}`, ""},
+		{`federation {
+			kubeconfig ` + kc + ` ctx
+			myfed example.com.
+			other Other.Example.ORG
+			node node-1
+			zone us-central1-b
+			region us-central1
+			ttl 0
+			grace 1m
+			fallthrough
+		}`, ""},
+		// Unknown property, missing or extra arguments.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nfoo bar baz\n}", "Testfile:4 - Error during parsing: unknown property 'foo'"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed\n}", "Testfile:3 - Error during parsing: unknown property 'myfed'"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nttl\n}", "Testfile:4 - Error during parsing: Wrong argument count"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nttl 1 2\n}", "Testfile:4 - Error during parsing: Wrong argument count"},
+		{"federation {\nkubeconfig\nmyfed example.com\n}", "Testfile:2 - Error during parsing: Wrong argument count"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nnode\n}", "Wrong argument count"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nzone a b\n}", "Wrong argument count"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\ngrace\n}", "Wrong argument count"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember a\n}", "Wrong argument count"},
+		// A NAME that is not a DNS-1123 label.
+		{"federation {\nkubeconfig " + kc + "\nMy_Fed example.com\n}", "Testfile:3 - Error during parsing: federation name \"My_Fed\" is not a DNS-1123 label"},
+		// A DOMAIN that is not a hostname of two labels: also a mistyped property.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\ntll 60\n}", "Testfile:4 - Error during parsing: federation tll: domain \"60\" is not a hostname of at least two labels"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed com\n}", "is not a hostname of at least two labels"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed exa_mple.com\n}", "label \"exa_mple\" is not a DNS-1123 label"},
+		// A duplicate NAME.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmyfed example.org\n}", "Testfile:4 - Error during parsing: federation myfed is declared twice"},
+		// A NAME that is a property keyword.
+		{"federation {\nkubeconfig " + kc + "\nttl example.com\n}", "'ttl' is a property keyword and cannot name a federation"},
+		{"federation {\nkubeconfig " + kc + "\nzone example.com\n}", "'zone' is a property keyword and cannot name a federation"},
+		{"federation {\nkubeconfig " + kc + "\ngrace example.com\n}", "'grace' is a property keyword and cannot name a federation"},
+		// TTL and grace out of range.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nttl 3601\n}", "Testfile:4 - Error during parsing: ttl: ttl must be an integer in range [0, 3600]: 3601"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nttl -1\n}", "ttl must be an integer in range [0, 3600]"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nttl 1.5\n}", "ttl must be an integer in range [0, 3600]"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\ngrace 2h\n}", "grace must be a duration in range [0s, 1h]"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\ngrace 10\n}", "grace must be a duration in range [0s, 1h]"},
+		// Zone and region must be DNS labels.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nzone us_central\n}", "zone: \"us_central\" is not a DNS label"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nregion a.b\n}", "region: \"a.b\" is not a DNS label"},
+		// Unreadable kubeconfig, unknown context.
+		{"federation {\nkubeconfig /nonexistent/kubeconfig\nmyfed example.com\n}", "Testfile:2 - Error during parsing: kubeconfig: kubeconfig /nonexistent/kubeconfig:"},
+		{"federation {\nkubeconfig " + kc + " nosuchcontext\nmyfed example.com\n}", "nosuchcontext"},
+		// No federation; members are the federation-zone issue's.
+		{"federation {\nkubeconfig " + kc + "\n}", "no federation given"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + "\n}", "member: not supported yet"},
+		// One block only.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
+	}
+	for i, tc := range tests {
+		c := caddy.NewTestController("dns", tc.input)
+		_, err := parse(c)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("Test %d: expected no error, got %v", i, err)
+		case tc.wantErr != "" && err == nil:
+			t.Errorf("Test %d: expected error containing %q, got none", i, tc.wantErr)
+		case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
+			t.Errorf("Test %d: expected error containing %q, got %v", i, tc.wantErr, err)
+		}
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	kc := writeKubeconfig(t)
+	t.Setenv("NODE_NAME", "from-env")
+	c := caddy.NewTestController("dns", `federation cluster.local example.com {
+		kubeconfig `+kc+`
+		myfed Example.COM
+		zone Z1
+		ttl 60
+		grace 5s
+	}`)
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cfg.plugin
+	if got := f.Federations["myfed"]; got != "example.com." {
+		t.Errorf("Expected domain example.com., got %q", got)
+	}
+	// The federation's own domain is not a cluster zone.
+	if len(f.Zones) != 1 || f.Zones[0] != "cluster.local." {
+		t.Errorf("Expected zones [cluster.local.], got %v", f.Zones)
+	}
+	if f.TTL != 60 || cfg.grace != 5*time.Second || cfg.node != "from-env" {
+		t.Errorf("Expected ttl 60, grace 5s, node from-env; got %d %v %q", f.TTL, cfg.grace, cfg.node)
+	}
+	if f.Topology != (fed.Topology{Zone: "z1"}) {
+		t.Errorf("Expected topology zone z1, got %+v", f.Topology)
+	}
+	if cfg.rest.Host != "https://127.0.0.1:6443" {
+		t.Errorf("Expected the kubeconfig's server, got %q", cfg.rest.Host)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	kc := writeKubeconfig(t)
+	t.Setenv("NODE_NAME", "")
+	c := caddy.NewTestController("dns", "federation {\nkubeconfig "+kc+"\nnode n1\nmyfed example.com\n}")
+	c.ServerBlockKeys = []string{"cluster.local:53"}
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.plugin.TTL != 30 || cfg.grace != 30*time.Second || cfg.node != "n1" {
+		t.Errorf("Expected ttl 30, grace 30s, node n1; got %d %v %q", cfg.plugin.TTL, cfg.grace, cfg.node)
+	}
+	if len(cfg.plugin.Zones) != 1 || cfg.plugin.Zones[0] != "cluster.local." {
+		t.Errorf("Expected the server block's zone, got %v", cfg.plugin.Zones)
+	}
+}
+
+func TestSetupNeedsAClusterConfig(t *testing.T) {
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	c := caddy.NewTestController("dns", "federation {\nmyfed example.com\n}")
+	err := setup(c)
+	if err == nil || !strings.Contains(err.Error(), "plugin/federation: Testfile:3 - Error during parsing: no kubeconfig given and no in-cluster config") {
+		t.Errorf("Expected a clear error without kubeconfig, got %v", err)
+	}
+}

@@ -1,0 +1,42 @@
+# make run:  build CoreDNS with the plugin and serve a demo federation.
+# make test: every test: unit, then end to end against real kube-apiservers.
+GO      ?= go
+# The test bed's kube-apiserver and etcd, built once per version set.
+TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
+E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
+
+.PHONY: all build run test unit e2e bench testbed clean
+
+all: build
+
+build:
+	$(GO) build -o bin/coredns ./cmd/coredns
+
+
+testbed: $(TESTBED)/kube-apiserver $(TESTBED)/etcd
+
+$(TESTBED)/kube-apiserver:
+	@echo "building kube-apiserver for the test bed (the first time takes several minutes)"
+	cd hack/testbed && $(GO) build -o $(abspath $@) k8s.io/kubernetes/cmd/kube-apiserver
+
+$(TESTBED)/etcd:
+	@echo "building etcd for the test bed"
+	cd hack/testbed && $(GO) build -o $(abspath $@) go.etcd.io/etcd/server/v3
+
+run: build testbed
+	$(E2E_ENV) bin/demo
+
+test: unit e2e
+
+unit:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+e2e: build testbed
+	$(E2E_ENV) $(GO) test -count=1 -tags e2e -timeout 20m ./test/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./plugin/ ./federation/
+
+clean:
+	rm -rf bin .cache

@@ -1,0 +1,105 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// dig asks name with Debian's dig over net ("udp" or "tcp") and returns the
+// status and answer section it printed.
+func (s *server) dig(net, name, qtype string) (answer, error) {
+	args := []string{"@" + s.Host(), "-p", "53", name, qtype, "+noall", "+comments", "+answer", "+time=2", "+tries=1"}
+	if net == "tcp" {
+		args = append(args, "+tcp")
+	}
+	out, err := exec.Command("dig", args...).CombinedOutput()
+	if err != nil {
+		return answer{}, fmt.Errorf("dig %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	var a answer
+	for _, line := range strings.Split(string(out), "\n") {
+		if i := strings.Index(line, "status: "); i >= 0 {
+			a.rcode = strings.TrimSuffix(strings.Fields(line[i+len("status: "):])[0], ",")
+			continue
+		}
+		if line == "" || strings.HasPrefix(line, ";") {
+			continue
+		}
+		rr, err := dns.NewRR(line)
+		if err != nil {
+			return answer{}, fmt.Errorf("dig printed %q: %w", line, err)
+		}
+		a.records = append(a.records, reduce(&dns.Msg{Answer: []dns.RR{rr}}).records...)
+	}
+	return a, nil
+}
+
+// expectDig asks with dig over UDP and TCP until both answers are w.
+func (s *server) expectDig(t *testing.T, name, qtype string, w answer) {
+	t.Helper()
+	for _, net := range []string{"udp", "tcp"} {
+		eventually(t, "dig "+name+" "+qtype+" over "+net, func() error {
+			got, err := s.dig(net, name, qtype)
+			if err != nil {
+				return err
+			}
+			if !got.equal(w) {
+				return fmt.Errorf("got %v, want %v", got, w)
+			}
+			return nil
+		})
+	}
+}
+
+// podResolvConf is a pod's resolv.conf in namespace mynamespace, pointing at
+// the server.
+func (s *server) podResolvConf(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "resolv.conf")
+	conf := "nameserver " + s.Host() + "\nsearch mynamespace.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:2 attempts:1\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// getent resolves name with the glibc resolver as a pod would: getent ahosts
+// in a private mount namespace whose /etc/resolv.conf is the pod's. It
+// returns the distinct addresses printed.
+func (s *server) getent(t *testing.T, name string) ([]string, error) {
+	resolv := s.podResolvConf(t)
+	out, err := exec.Command("unshare", "-m", "sh", "-c",
+		`mount --bind "$1" /etc/resolv.conf && exec getent ahosts "$2"`, "sh", resolv, name).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("getent ahosts %s: %w\n%s", name, err, out)
+	}
+	var addrs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && (len(addrs) == 0 || addrs[len(addrs)-1] != f[0]) {
+			addrs = append(addrs, f[0])
+		}
+	}
+	return addrs, nil
+}
+
+func (s *server) expectGetent(t *testing.T, name string, addrs ...string) {
+	t.Helper()
+	eventually(t, "getent ahosts "+name, func() error {
+		got, err := s.getent(t, name)
+		if err != nil {
+			return err
+		}
+		if strings.Join(got, " ") != strings.Join(addrs, " ") {
+			return fmt.Errorf("got %v, want %v", got, addrs)
+		}
+		return nil
+	})
+}

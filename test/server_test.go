@@ -1,0 +1,148 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/federated-dns/federation/test/testbed"
+
+	"github.com/miekg/dns"
+)
+
+// The local cluster of the tests' CoreDNS, and its place.
+const (
+	localCluster = "gce-us-central1"
+	localZone    = "us-central1-b"
+	localRegion  = "us-central1"
+)
+
+const (
+	nginx     = "nginx.mynamespace.myfederation.svc.cluster.local."
+	nginxZone = "nginx.mynamespace.myfederation.svc.us-central1-b.us-central1.example.com."
+	// remoteIP is what the stand-in federation zone answers for nginxZone.
+	remoteIP = "203.0.113.40"
+)
+
+// exampleZone stands in for the federation zone: a file zone in another
+// server block of the same CoreDNS, which answers the chased CNAMEs.
+const exampleZone = `$ORIGIN example.com.
+@ 30 IN SOA ns.example.com. hostmaster.example.com. 1 7200 1800 86400 30
+@ 30 IN NS ns.example.com.
+ns 30 IN A 127.0.0.1
+nginx.mynamespace.myfederation.svc.us-central1-b.us-central1 30 IN A 203.0.113.40
+ghost.mynamespace.myfederation.svc.us-central1-b.us-central1 30 IN A 203.0.113.41
+ghost.mynamespace.myfederation.svc.us-central1-c.us-central1 30 IN A 203.0.113.42
+`
+
+// nextHost hands each CoreDNS of the run its own loopback address, so each
+// can listen on port 53, the only port the glibc resolver uses.
+var nextHost atomic.Int32
+
+// server is a CoreDNS of the test, serving the local cluster.
+type server struct {
+	*testbed.CoreDNS
+	metrics string // host:port of the prometheus listener
+}
+
+// startServer runs bin/coredns with the federation and kubernetes plugins
+// on the local cluster at kubeconfig, and the stand-in federation zone.
+func startServer(t *testing.T, kubeconfig string) *server {
+	t.Helper()
+	host := fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1))
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "db.example.com"), []byte(exampleZone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	corefile := fmt.Sprintf(`.:53 {
+	bind %[1]s
+	errors
+	prometheus %[1]s:9153
+	federation cluster.local {
+		myfederation example.com
+		kubeconfig %[2]s
+		node %[3]s
+		ttl 5
+	}
+	kubernetes cluster.local {
+		kubeconfig %[2]s
+	}
+}
+example.com:53 {
+	bind %[1]s
+	file %[4]s
+}
+`, host, kubeconfig, testbed.Node, filepath.Join(dir, "db.example.com"))
+	c, err := testbed.StartCoreDNS(coredns, dir, host+":53", corefile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Stop()
+		if t.Failed() {
+			t.Logf("CoreDNS log:\n%s", c.Log())
+		}
+	})
+	return &server{CoreDNS: c, metrics: host + ":9153"}
+}
+
+func localServer(t *testing.T) *server {
+	return startServer(t, bed.Cluster(localCluster).Kubeconfig)
+}
+
+// eventually retries check every 100ms for up to 30 seconds: informers see
+// API changes a moment after they are made.
+func eventually(t *testing.T, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// answer is a DNS answer reduced to what the tests compare.
+type answer struct {
+	rcode   string
+	records []string // "owner TYPE data", TTL left out
+}
+
+func (a answer) String() string { return a.rcode + " [" + strings.Join(a.records, "; ") + "]" }
+
+func reduce(m *dns.Msg) answer {
+	a := answer{rcode: dns.RcodeToString[m.Rcode]}
+	for _, rr := range m.Answer {
+		h := rr.Header()
+		data := strings.TrimPrefix(rr.String(), h.String())
+		a.records = append(a.records, h.Name+" "+dns.TypeToString[h.Rrtype]+" "+data)
+	}
+	return a
+}
+
+// want builds an answer: rcode, then "owner TYPE data" records.
+func want(rcode string, records ...string) answer { return answer{rcode: rcode, records: records} }
+
+func (a answer) equal(b answer) bool {
+	return a.String() == b.String()
+}
+
+// restoreNginx puts the local nginx shard back to its seeded state.
+func restoreNginx(t *testing.T) {
+	t.Cleanup(func() {
+		if err := bed.Cluster(localCluster).SetEndpoints(testbed.Service, localZone, 2, true); err != nil {
+			t.Error(err)
+		}
+	})
+}

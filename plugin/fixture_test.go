@@ -25,12 +25,12 @@ const testTTL = 17
 
 // fixture is a Federation on real informers over a fake clientset.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	client *fake.Clientset
 	f      *Federation
 }
 
-func newFixture(t *testing.T, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
+func newFixture(t testing.TB, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
 	t.Helper()
 	client := fake.NewClientset(objs...)
 	f := New()

@@ -45,7 +45,8 @@ func setup(c *caddy.Controller) error {
 	if err != nil {
 		return coreplugin.Error(pluginName, err)
 	}
-	f.Local = fed.NewCluster(localCluster, client, cfg.node)
+	f.Local = fed.NewCluster(localCluster, client, fed.Nodes{Name: cfg.node})
+	f.Node = cfg.node
 	f.Upstream = upstream.New()
 
 	c.OnStartup(func() error {

@@ -20,28 +20,35 @@ import (
 const serviceIndex = "service"
 
 // Cluster watches one Kubernetes cluster through client-go informers: its
-// Services, its EndpointSlices indexed by Service, and, when a node is named,
-// that one Node. Lookups read the caches only.
+// Services, its EndpointSlices indexed by Service, and its Nodes (one or
+// all). Lookups read the caches only.
 type Cluster struct {
-	name     string
-	nodeName string
+	name string
 
 	services cache.SharedIndexInformer
 	slices   cache.SharedIndexInformer
 	nodes    cache.SharedIndexInformer // nil without a node name
 
 	contact contact
+	kick    chan struct{} // a change that notify should hear of
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
+// Nodes selects the Nodes a Cluster watches: all of them (a member cluster,
+// whose shards' zones and regions come from its nodes), the one named (the
+// node CoreDNS runs on), or none.
+type Nodes struct {
+	All  bool
+	Name string
+}
+
 // NewCluster returns a watcher of the cluster behind client; name labels its
-// metrics and logs. nodeName, if not empty, is the node whose zone and region
-// NodeTopology reports. Nothing is contacted until Start.
-func NewCluster(name string, client kubernetes.Interface, nodeName string) *Cluster {
-	c := &Cluster{name: name, nodeName: nodeName}
+// metrics and logs. Nothing is contacted until Start.
+func NewCluster(name string, client kubernetes.Interface, nodes Nodes) *Cluster {
+	c := &Cluster{name: name, kick: make(chan struct{}, 1)}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
 	c.services = c.informer(&corev1.Service{}, slimService, nil, listWatch(client,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
@@ -50,12 +57,16 @@ func NewCluster(name string, client kubernetes.Interface, nodeName string) *Clus
 	c.slices = c.informer(&discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
 		slices.Watch, &c.contact, nil))
-	if nodeName != "" {
-		nodes := client.CoreV1().Nodes()
-		byName := fields.OneTermEqualSelector(metav1.ObjectNameField, nodeName).String()
+	if nodes.All || nodes.Name != "" {
+		var tweak func(*metav1.ListOptions)
+		if !nodes.All {
+			byName := fields.OneTermEqualSelector(metav1.ObjectNameField, nodes.Name).String()
+			tweak = func(o *metav1.ListOptions) { o.FieldSelector = byName }
+		}
+		api := client.CoreV1().Nodes()
 		c.nodes = c.informer(&corev1.Node{}, slimNode, nil, listWatch(client,
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-			nodes.Watch, &c.contact, func(o *metav1.ListOptions) { o.FieldSelector = byName }))
+			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
+			api.Watch, &c.contact, tweak))
 	}
 	return c
 }
@@ -65,9 +76,14 @@ func (c *Cluster) Name() string { return c.name }
 
 func (c *Cluster) informer(obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
 	i := cache.NewSharedIndexInformerWithOptions(lw, obj, cache.SharedIndexInformerOptions{Indexers: indexers})
-	// Both setters fail only once the informer has started.
+	// These fail only once the informer has started.
 	_ = i.SetTransform(transform)
 	_ = i.SetWatchErrorHandlerWithContext(c.contact.watchError)
+	_, _ = i.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { c.changed() },
+		UpdateFunc: func(any, any) { c.changed() },
+		DeleteFunc: func(any) { c.changed() },
+	})
 	return i
 }
 
@@ -121,9 +137,14 @@ func (c *Cluster) informers() []cache.SharedIndexInformer {
 	return []cache.SharedIndexInformer{c.services, c.slices, c.nodes}
 }
 
-// Start runs the informers until Stop. It does not block. onChange, if not
-// nil, is called whenever Synced may have changed.
-func (c *Cluster) Start(onChange func()) {
+// notifyInterval is the shortest time between two calls of Start's notify.
+const notifyInterval = 200 * time.Millisecond
+
+// Start runs the informers until Stop. It does not block. notify, if not
+// nil, is called after the caches sync, when the API stops or starts
+// answering, and after object changes, at most every 200ms; never
+// concurrently.
+func (c *Cluster) Start(notify func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cancel != nil {
@@ -132,19 +153,43 @@ func (c *Cluster) Start(onChange func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.contact.mu.Lock()
-	c.contact.onChange = onChange
+	c.contact.onChange = c.changed
 	c.contact.mu.Unlock()
 	synced := make([]cache.InformerSynced, 0, 3)
 	for _, i := range c.informers() {
 		c.wg.Go(func() { i.RunWithContext(ctx) })
 		synced = append(synced, i.HasSynced)
 	}
-	if onChange != nil {
-		c.wg.Go(func() {
-			if cache.WaitForCacheSync(ctx.Done(), synced...) {
-				onChange()
+	if notify == nil {
+		return
+	}
+	c.wg.Go(func() {
+		if cache.WaitForCacheSync(ctx.Done(), synced...) {
+			c.changed()
+		}
+	})
+	c.wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.kick:
 			}
-		})
+			notify()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(notifyInterval):
+			}
+		}
+	})
+}
+
+// changed tells the notify loop that something changed.
+func (c *Cluster) changed() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -227,14 +272,27 @@ func (c *Cluster) Shard(namespace, name string) Shard {
 	return NewShard(svc, c.EndpointSlices(namespace, name))
 }
 
-// NodeTopology returns the zone and region labels of the watched node.
-func (c *Cluster) NodeTopology() (Topology, error) {
-	if c.nodes == nil {
+// NodeTopology returns the zone and region labels of a watched node.
+func (c *Cluster) NodeTopology(node string) (Topology, error) {
+	if node == "" || c.nodes == nil {
 		return Topology{}, errors.New("no node name: set the node option or NODE_NAME")
 	}
-	obj, ok, err := c.nodes.GetIndexer().GetByKey(c.nodeName)
-	if err != nil || !ok {
-		return Topology{}, fmt.Errorf("node %q not found", c.nodeName)
+	n := c.node(node)
+	if n == nil {
+		return Topology{}, fmt.Errorf("node %q not found", node)
 	}
-	return TopologyFromLabels(obj.(*corev1.Node).Labels)
+	return TopologyFromLabels(n.Labels)
+}
+
+// node returns the cached Node called name, or nil.
+func (c *Cluster) node(name string) *corev1.Node {
+	if c.nodes == nil || name == "" {
+		return nil
+	}
+	obj, ok, err := c.nodes.GetIndexer().GetByKey(name)
+	if err != nil || !ok {
+		return nil
+	}
+	n, _ := obj.(*corev1.Node)
+	return n
 }

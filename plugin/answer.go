@@ -77,7 +77,7 @@ func (f *Federation) topology() (federation.Topology, error) {
 	if t.Zone != "" && t.Region != "" {
 		return t, nil
 	}
-	node, err := f.Local.NodeTopology()
+	node, err := f.Local.NodeTopology(f.Node)
 	if err != nil {
 		return t, err
 	}

@@ -39,6 +39,9 @@ type Federation struct {
 	// to the next plugin instead.
 	Fall fall.F
 
+	// Node is the node CoreDNS runs on, whose labels give the local zone and
+	// region that Topology leaves empty.
+	Node string
 	// Local watches the cluster this CoreDNS serves.
 	Local *federation.Cluster
 	// Upstream resolves CNAME targets through this CoreDNS server.

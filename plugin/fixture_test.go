@@ -38,7 +38,8 @@ func newFixture(t testing.TB, topo federation.Topology, node string, objs ...run
 	f.Federations = map[string]string{"myfed": "example.com."}
 	f.TTL = testTTL
 	f.Topology = topo
-	f.Local = federation.NewCluster("local", client, node)
+	f.Local = federation.NewCluster("local", client, federation.Nodes{Name: node})
+	f.Node = node
 	f.Upstream = zoneUpstream{}
 	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
 	f.Local.Start(nil)

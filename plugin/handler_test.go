@@ -227,7 +227,7 @@ func TestUnsyncedIsServfail(t *testing.T) {
 	f.Zones = []string{"cluster.local."}
 	f.Federations = map[string]string{"myfed": "example.com."}
 	f.Topology = topo
-	f.Local = federation.NewCluster("local", fake.NewClientset(), "") // never started
+	f.Local = federation.NewCluster("local", fake.NewClientset(), federation.Nodes{}) // never started
 	fx := &fixture{t: t, f: f}
 	if f.Ready() {
 		t.Error("Expected not ready before the caches sync")

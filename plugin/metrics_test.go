@@ -26,7 +26,7 @@ func TestResolutionsByLevel(t *testing.T) {
 
 	unsynced := &fixture{t: t, f: New()}
 	unsynced.f.Zones, unsynced.f.Federations = fx.f.Zones, fx.f.Federations
-	unsynced.f.Local = federation.NewCluster("local", fake.NewClientset(), "")
+	unsynced.f.Local = federation.NewCluster("local", fake.NewClientset(), federation.Nodes{})
 	unsynced.ask(web, dns.TypeA)
 
 	if got := count(levelLocal) - local; got != 2 {

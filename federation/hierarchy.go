@@ -1,0 +1,97 @@
+package federation
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// Level is a level of the federation zone: where an answer comes from.
+type Level int
+
+const (
+	// LevelNone is no level: nothing to answer with.
+	LevelNone Level = iota
+	// LevelGlobal is <service>.<namespace>.<federation>.svc.<domain>.
+	LevelGlobal
+	// LevelRegion is <service>.<namespace>.<federation>.svc.<region>.<domain>.
+	LevelRegion
+	// LevelZone is <service>.<namespace>.<federation>.svc.<zone>.<region>.<domain>.
+	LevelZone
+)
+
+func (l Level) String() string {
+	switch l {
+	case LevelZone:
+		return "zone"
+	case LevelRegion:
+		return "region"
+	case LevelGlobal:
+		return "global"
+	}
+	return "none"
+}
+
+// Up returns the level above l: zone to region, region to global.
+func (l Level) Up() Level {
+	if l > LevelGlobal {
+		return l - 1
+	}
+	return LevelNone
+}
+
+// PublishedShard is a healthy shard of a federated service in a member
+// cluster: a LoadBalancer Service with ingress IPs and ready endpoints (SPEC
+// 4.2).
+type PublishedShard struct {
+	Cluster string
+	Region  string
+	// Zones are the zones of the shard's ready endpoints; a multi-zone
+	// cluster counts in each.
+	Zones []string
+	// Ingress holds the LoadBalancer ingress IPs.
+	Ingress []netip.Addr
+}
+
+// At reports whether the shard counts at level l of zone and region.
+func (s PublishedShard) At(l Level, zone, region string) bool {
+	switch l {
+	case LevelZone:
+		return s.Region == region && slices.Contains(s.Zones, zone)
+	case LevelRegion:
+		return s.Region == region
+	case LevelGlobal:
+		return true
+	}
+	return false
+}
+
+// Addresses returns the distinct ingress IPs of the shards at level l of zone
+// and region (SPEC 4.3), sorted so answers are stable.
+func Addresses(shards []PublishedShard, l Level, zone, region string) []netip.Addr {
+	var addrs []netip.Addr
+	for _, s := range shards {
+		if !s.At(l, zone, region) {
+			continue
+		}
+		for _, ip := range s.Ingress {
+			if !slices.Contains(addrs, ip) {
+				addrs = append(addrs, ip)
+			}
+		}
+	}
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	return addrs
+}
+
+// Nearest returns the nearest level, starting at l and walking up, that has a
+// shard; LevelNone when no shard is healthy anywhere.
+func Nearest(shards []PublishedShard, l Level, zone, region string) Level {
+	for ; l != LevelNone; l = l.Up() {
+		for _, s := range shards {
+			if s.At(l, zone, region) {
+				return l
+			}
+		}
+	}
+	return LevelNone
+}

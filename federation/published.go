@@ -1,0 +1,88 @@
+package federation
+
+import (
+	"net/netip"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// PublishedShard returns the cluster's shard of the service namespace/name
+// when it is published (SPEC 4.2): a LoadBalancer Service with ingress IPs
+// and ready endpoints. Its zones are those of its ready endpoints (their zone,
+// else their node's zone label), its region the region label of those nodes,
+// else of any node of the cluster.
+func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) {
+	return c.published(c.Service(namespace, name))
+}
+
+func (c *Cluster) published(svc *corev1.Service) (PublishedShard, bool) {
+	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return PublishedShard{}, false
+	}
+	s := PublishedShard{Cluster: c.name}
+	for _, in := range svc.Status.LoadBalancer.Ingress {
+		if ip, err := netip.ParseAddr(in.IP); err == nil && !slices.Contains(s.Ingress, ip.Unmap()) {
+			s.Ingress = append(s.Ingress, ip.Unmap())
+		}
+	}
+	if len(s.Ingress) == 0 {
+		return PublishedShard{}, false
+	}
+	ready := false
+	for _, es := range c.EndpointSlices(svc.Namespace, svc.Name) {
+		for _, e := range es.Endpoints {
+			if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
+				continue
+			}
+			ready = true
+			var topo Topology
+			if e.NodeName != nil {
+				if n := c.node(*e.NodeName); n != nil {
+					topo, _ = TopologyFromLabels(n.Labels)
+				}
+			}
+			if e.Zone != nil && IsDNS1123Label(*e.Zone) {
+				topo.Zone = *e.Zone
+			}
+			if topo.Zone != "" && !slices.Contains(s.Zones, topo.Zone) {
+				s.Zones = append(s.Zones, topo.Zone)
+			}
+			if s.Region == "" {
+				s.Region = topo.Region
+			}
+		}
+	}
+	if !ready {
+		return PublishedShard{}, false
+	}
+	if s.Region == "" {
+		s.Region = c.anyRegion()
+	}
+	return s, true
+}
+
+// anyRegion returns the region label of some node of the cluster, for
+// endpoints that name no node.
+func (c *Cluster) anyRegion() string {
+	if c.nodes == nil {
+		return ""
+	}
+	for _, obj := range c.nodes.GetStore().List() {
+		if t, err := TopologyFromLabels(obj.(*corev1.Node).Labels); err == nil && t.Region != "" {
+			return t.Region
+		}
+	}
+	return ""
+}
+
+// PublishedShards counts the cluster's published shards, over all services.
+func (c *Cluster) PublishedShards() int {
+	n := 0
+	for _, obj := range c.services.GetStore().List() {
+		if _, ok := c.published(obj.(*corev1.Service)); ok {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,120 @@
+package federation
+
+import (
+	"slices"
+	"strings"
+)
+
+// ZoneNameKind classifies a name under a federation's DNS domain (SPEC 4.4).
+type ZoneNameKind int
+
+const (
+	// NoSuchName is a name that no level can have: NXDOMAIN.
+	NoSuchName ZoneNameKind = iota
+	// Apex is the domain itself: SOA and NS.
+	Apex
+	// NameServer is ns.dns.<domain>, the target of the apex NS record.
+	NameServer
+	// EmptyNonTerminal is an ancestor of a possible level name: NODATA.
+	EmptyNonTerminal
+	// LevelName is a zone, region or global name of a federated service.
+	LevelName
+)
+
+// ZoneName is a parsed name under a federation domain.
+type ZoneName struct {
+	Kind   ZoneNameKind
+	Name   Name  // with Kind LevelName
+	Level  Level // with Kind LevelName
+	Zone   string
+	Region string
+}
+
+// What each label of a level name must be, from the domain leftwards.
+type labelRule int
+
+const (
+	anyLabel labelRule = iota
+	svcLabel
+	federationLabel
+	serviceLabel
+)
+
+// levelShapes are the level names' labels from the domain leftwards:
+// [<zone>.]<region>.svc.<federation>.<namespace>.<service> and the global
+// svc.<federation>.<namespace>.<service>.
+var levelShapes = []struct {
+	level Level
+	rules []labelRule
+}{
+	{LevelGlobal, []labelRule{svcLabel, federationLabel, anyLabel, serviceLabel}},
+	{LevelRegion, []labelRule{anyLabel, svcLabel, federationLabel, anyLabel, serviceLabel}},
+	{LevelZone, []labelRule{anyLabel, anyLabel, svcLabel, federationLabel, anyLabel, serviceLabel}},
+}
+
+// ParseZoneName classifies qname under domain, both fully qualified; case is
+// ignored. isFederation reports whether a label names a federation whose
+// domain this is.
+func ParseZoneName(qname, domain string, isFederation func(string) bool) ZoneName {
+	qname, domain = strings.ToLower(qname), strings.ToLower(domain)
+	if qname == domain {
+		return ZoneName{Kind: Apex}
+	}
+	if !strings.HasSuffix(qname, "."+domain) {
+		return ZoneName{}
+	}
+	labels := strings.Split(strings.TrimSuffix(qname, "."+domain), ".")
+	for _, l := range labels {
+		if !IsDNS1123Label(l) {
+			return ZoneName{}
+		}
+	}
+	slices.Reverse(labels) // from the domain leftwards
+	if len(labels) == 2 && labels[0] == "dns" && labels[1] == "ns" {
+		return ZoneName{Kind: NameServer}
+	}
+	empty := false
+	for _, shape := range levelShapes {
+		if len(labels) > len(shape.rules) || !matches(labels, shape.rules, isFederation) {
+			continue
+		}
+		if len(labels) < len(shape.rules) {
+			empty = true
+			continue
+		}
+		z := ZoneName{Kind: LevelName, Level: shape.level, Name: Name{
+			Service: labels[len(labels)-1], Namespace: labels[len(labels)-2], Federation: labels[len(labels)-3],
+		}}
+		switch shape.level {
+		case LevelZone:
+			z.Region, z.Zone = labels[0], labels[1]
+		case LevelRegion:
+			z.Region = labels[0]
+		}
+		return z
+	}
+	if empty {
+		return ZoneName{Kind: EmptyNonTerminal}
+	}
+	return ZoneName{}
+}
+
+func matches(labels []string, rules []labelRule, isFederation func(string) bool) bool {
+	for i, l := range labels {
+		switch rules[i] {
+		case svcLabel:
+			if l != "svc" {
+				return false
+			}
+		case federationLabel:
+			if !isFederation(l) {
+				return false
+			}
+		case serviceLabel:
+			if !IsDNS1035Label(l) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -4,6 +4,7 @@
 package federation
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -28,9 +29,6 @@ var log = clog.NewWithPlugin(pluginName)
 
 func init() { coreplugin.Register(pluginName, setup) }
 
-// localCluster names the local cluster in metrics.
-const localCluster = "local"
-
 // startupTimeout bounds how long startup waits for the local caches; after it
 // the server starts anyway and federated names get SERVFAIL until they sync.
 const startupTimeout = 5 * time.Second
@@ -41,23 +39,20 @@ func setup(c *caddy.Controller) error {
 		return coreplugin.Error(pluginName, err)
 	}
 	f := cfg.plugin
-	client, err := fed.NewClient(cfg.rest, "coredns/"+pluginName)
-	if err != nil {
+	if err := cfg.watch(); err != nil {
 		return coreplugin.Error(pluginName, err)
 	}
-	f.Local = fed.NewCluster(localCluster, client, fed.Nodes{Name: cfg.node})
-	f.Node = cfg.node
 	f.Upstream = upstream.New()
 
 	c.OnStartup(func() error {
-		f.Local.Start(func() { fedplugin.UpdateSynced(localCluster, f.Local.Synced()) })
-		if !f.Local.WaitForSync(startupTimeout) {
+		f.Start()
+		if !f.WaitForSync(startupTimeout) {
 			log.Warning("starting server with unsynced Kubernetes API")
 		}
 		return nil
 	})
 	c.OnShutdown(func() error {
-		f.Local.Stop()
+		f.Stop()
 		return nil
 	})
 
@@ -70,10 +65,64 @@ func setup(c *caddy.Controller) error {
 
 // config is a parsed federation block.
 type config struct {
-	plugin *fedplugin.Federation
-	rest   *rest.Config
-	node   string
-	grace  time.Duration
+	plugin  *fedplugin.Federation
+	local   clusterConfig
+	members []memberConfig
+	node    string
+	grace   time.Duration
+}
+
+// clusterConfig is where a cluster's API is: a kubeconfig file and context,
+// both empty for the in-cluster config.
+type clusterConfig struct {
+	kubeconfig, context string
+	rest                *rest.Config
+}
+
+type memberConfig struct {
+	name string
+	clusterConfig
+}
+
+// watch creates the cluster watchers: the local cluster's and one per member,
+// shared where a member is reached through the same kubeconfig and context
+// as the local cluster (or another member). Nothing is contacted yet.
+func (cfg *config) watch() error {
+	f := cfg.plugin
+	clusters := map[[2]string]*fed.Cluster{}
+	cluster := func(name string, cc clusterConfig, nodes fed.Nodes) (*fed.Cluster, error) {
+		key := [2]string{cc.kubeconfig, cc.context}
+		if c, ok := clusters[key]; ok && cc.kubeconfig != "" {
+			return c, nil
+		}
+		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName)
+		if err != nil {
+			return nil, err
+		}
+		c := fed.NewCluster(name, client, nodes)
+		clusters[key] = c
+		return c, nil
+	}
+	// A local cluster that is also a member watches all its nodes.
+	localNodes := fed.Nodes{Name: cfg.node}
+	for _, m := range cfg.members {
+		if m.kubeconfig != "" && m.kubeconfig == cfg.local.kubeconfig && m.context == cfg.local.context {
+			localNodes.All = true
+		}
+	}
+	var err error
+	if f.Local, err = cluster(fedplugin.LocalCluster, cfg.local, localNodes); err != nil {
+		return err
+	}
+	f.Node = cfg.node
+	for _, m := range cfg.members {
+		c, err := cluster(m.name, m.clusterConfig, fed.Nodes{All: true})
+		if err != nil {
+			return err
+		}
+		f.Members = append(f.Members, &fed.Member{Cluster: c, Grace: cfg.grace})
+	}
+	return nil
 }
 
 // Corefile properties; a line starting with any other word declares a
@@ -101,7 +150,6 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 	f := fedplugin.New()
 	cfg := &config{plugin: f, node: os.Getenv("NODE_NAME"), grace: 30 * time.Second}
 	zones := coreplugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
-	var kubeconfig, kubecontext string
 
 	for c.NextBlock() {
 		prop := c.Val()
@@ -112,18 +160,16 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 			if len(args) != 1 && len(args) != 2 {
 				return nil, c.ArgErr()
 			}
-			kubeconfig, kubecontext = args[0], ""
-			if len(args) == 2 {
-				kubecontext = args[1]
-			}
-			if cfg.rest, err = fed.RESTConfig(kubeconfig, kubecontext); err != nil {
+			if cfg.local, err = loadCluster(args); err != nil {
 				return nil, propertyErr(c, prop, args, err)
 			}
 		case "member":
 			if len(args) != 2 && len(args) != 3 {
 				return nil, c.ArgErr()
 			}
-			return nil, c.Errf("member: not supported yet")
+			if err := cfg.addMember(args); err != nil {
+				return nil, c.Errf("member %s: %v", args[0], err)
+			}
 		case "node":
 			if len(args) != 1 {
 				return nil, c.ArgErr()
@@ -172,14 +218,54 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 	if len(f.Federations) == 0 {
 		return nil, c.Err("no federation given: add a line NAME DOMAIN")
 	}
-	f.Zones = clusterZones(zones, f.Federations)
-	if cfg.rest == nil {
+	f.Zones, f.Authority = splitZones(zones, f.Federations)
+	if len(cfg.members) == 0 {
+		f.Authority = nil // without members, the federation zone's shards are unknown
+	}
+	if cfg.local.rest == nil {
 		var err error
-		if cfg.rest, err = fed.RESTConfig("", ""); err != nil {
+		if cfg.local, err = loadCluster(nil); err != nil {
 			return nil, c.Err(err.Error())
 		}
 	}
 	return cfg, nil
+}
+
+// loadCluster reads the client configuration of KUBECONFIG [CONTEXT], or the
+// in-cluster one without arguments.
+func loadCluster(args []string) (clusterConfig, error) {
+	var cc clusterConfig
+	if len(args) > 0 {
+		cc.kubeconfig = args[0]
+	}
+	if len(args) > 1 {
+		cc.context = args[1]
+	}
+	var err error
+	cc.rest, err = fed.RESTConfig(cc.kubeconfig, cc.context)
+	return cc, err
+}
+
+// addMember adds the member CLUSTER KUBECONFIG [CONTEXT].
+func (cfg *config) addMember(args []string) error {
+	name := args[0]
+	if !fed.IsDNS1123Label(name) {
+		return errors.New("cluster name is not a DNS-1123 label")
+	}
+	if name == fedplugin.LocalCluster {
+		return fmt.Errorf("cluster name %q is the local cluster's in metrics", name)
+	}
+	for _, m := range cfg.members {
+		if m.name == name {
+			return errors.New("declared twice")
+		}
+	}
+	cc, err := loadCluster(args[1:])
+	if err != nil {
+		return err
+	}
+	cfg.members = append(cfg.members, memberConfig{name: name, clusterConfig: cc})
+	return nil
 }
 
 // addFederation adds the federation line NAME DOMAIN.
@@ -228,19 +314,20 @@ func propertyErr(c *caddy.Controller, prop string, args []string, err error) err
 	return c.Errf("%s: %v", prop, err)
 }
 
-// clusterZones returns the zones that hold in-cluster federated names: all
-// ZONES but those that are a federation's own domain.
-func clusterZones(zones []string, federations map[string]string) []string {
-	var out []string
+// splitZones splits ZONES into cluster zones, which hold in-cluster federated
+// names, and federation domains, answered as the federation zone.
+func splitZones(zones []string, federations map[string]string) (cluster, domains []string) {
 	for _, z := range zones {
 		z = strings.ToLower(z)
 		isDomain := false
 		for _, d := range federations {
 			isDomain = isDomain || d == z
 		}
-		if !isDomain {
-			out = append(out, z)
+		if isDomain {
+			domains = append(domains, z)
+		} else {
+			cluster = append(cluster, z)
 		}
 	}
-	return out
+	return cluster, domains
 }

@@ -92,7 +92,13 @@ func TestParse(t *testing.T) {
 		{"federation {\nkubeconfig " + kc + " nosuchcontext\nmyfed example.com\n}", "nosuchcontext"},
 		// No federation; members are the federation-zone issue's.
 		{"federation {\nkubeconfig " + kc + "\n}", "no federation given"},
-		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + "\n}", "member: not supported yet"},
+		// Members.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + "\nmember c1 " + kc + "\n}", "Testfile:5 - Error during parsing: member c1: declared twice"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember local " + kc + "\n}", "member local: cluster name \"local\" is the local cluster's in metrics"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember C_1 " + kc + "\n}", "member C_1: cluster name is not a DNS-1123 label"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 /nonexistent\n}", "Testfile:4 - Error during parsing: member c1: kubeconfig /nonexistent:"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + " nosuchcontext\n}", "nosuchcontext"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + " ctx extra\n}", "Wrong argument count"},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
 	}
@@ -138,8 +144,8 @@ func TestParseValues(t *testing.T) {
 	if f.Topology != (fed.Topology{Zone: "z1"}) {
 		t.Errorf("Expected topology zone z1, got %+v", f.Topology)
 	}
-	if cfg.rest.Host != "https://127.0.0.1:6443" {
-		t.Errorf("Expected the kubeconfig's server, got %q", cfg.rest.Host)
+	if cfg.local.rest.Host != "https://127.0.0.1:6443" {
+		t.Errorf("Expected the kubeconfig's server, got %q", cfg.local.rest.Host)
 	}
 }
 
@@ -157,6 +163,35 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if len(cfg.plugin.Zones) != 1 || cfg.plugin.Zones[0] != "cluster.local." {
 		t.Errorf("Expected the server block's zone, got %v", cfg.plugin.Zones)
+	}
+}
+
+func TestMembersShareWatches(t *testing.T) {
+	kc := writeKubeconfig(t)
+	other := writeKubeconfig(t)
+	c := caddy.NewTestController("dns", `federation cluster.local example.com {
+		kubeconfig `+kc+`
+		myfed example.com
+		member here `+kc+`
+		member there `+other+` ctx
+		grace 10s
+	}`)
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.watch(); err != nil {
+		t.Fatal(err)
+	}
+	f := cfg.plugin
+	if len(f.Members) != 2 || f.Members[0].Cluster != f.Local || f.Members[1].Cluster == f.Local {
+		t.Fatalf("Expected the member with the local kubeconfig to share the local watch, got %+v", f.Members)
+	}
+	if f.Members[1].Grace != 10*time.Second || f.Members[1].Name() != "there" {
+		t.Errorf("Expected member there with grace 10s, got %s %v", f.Members[1].Name(), f.Members[1].Grace)
+	}
+	if len(f.Authority) != 1 || f.Authority[0] != "example.com." || len(f.Zones) != 1 || f.Zones[0] != "cluster.local." {
+		t.Errorf("Expected authority for example.com. and cluster zone cluster.local., got %v %v", f.Authority, f.Zones)
 	}
 }
 

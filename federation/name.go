@@ -46,16 +46,22 @@ func ParseName(qname, zone string) (Name, bool) {
 	return n, true
 }
 
-// LevelName returns the name of n at a level of the federation zone under
-// domain: <service>.<namespace>.<federation>.svc[.<zone>[.<region>]].<domain>.
-// in lower case and fully qualified. Region is left out for the global level
-// (empty zone and region), zone for the region level (empty zone).
-func (n Name) LevelName(zone, region, domain string) string {
+// LevelName returns the name of n at level l of the federation zone under
+// domain, in lower case and fully qualified:
+// <service>.<namespace>.<federation>.svc[.<zone>[.<region>]].<domain>.
+// The zone level uses zone and region, the region level region only.
+func (n Name) LevelName(l Level, zone, region, domain string) string {
+	switch l {
+	case LevelRegion:
+		zone = ""
+	case LevelGlobal, LevelNone:
+		zone, region = "", ""
+	}
 	var b strings.Builder
 	b.Grow(len(n.Service) + len(n.Namespace) + len(n.Federation) + len(zone) + len(region) + len(domain) + 10)
-	for _, l := range []string{n.Service, n.Namespace, n.Federation, "svc", zone, region} {
-		if l != "" {
-			b.WriteString(l)
+	for _, label := range []string{n.Service, n.Namespace, n.Federation, "svc", zone, region} {
+		if label != "" {
+			b.WriteString(label)
 			b.WriteByte('.')
 		}
 	}

@@ -45,13 +45,16 @@ func TestParseName(t *testing.T) {
 
 func TestLevelName(t *testing.T) {
 	n := Name{"nginx", "mynamespace", "myfed"}
-	tests := []struct{ zone, region, domain, want string }{
-		{"us-central1-b", "us-central1", "example.com.", "nginx.mynamespace.myfed.svc.us-central1-b.us-central1.example.com."},
-		{"", "us-central1", "Example.COM", "nginx.mynamespace.myfed.svc.us-central1.example.com."},
-		{"", "", "example.com.", "nginx.mynamespace.myfed.svc.example.com."},
+	tests := []struct {
+		level                      Level
+		zone, region, domain, want string
+	}{
+		{LevelZone, "us-central1-b", "us-central1", "example.com.", "nginx.mynamespace.myfed.svc.us-central1-b.us-central1.example.com."},
+		{LevelRegion, "us-central1-b", "us-central1", "Example.COM", "nginx.mynamespace.myfed.svc.us-central1.example.com."},
+		{LevelGlobal, "us-central1-b", "us-central1", "example.com.", "nginx.mynamespace.myfed.svc.example.com."},
 	}
 	for i, tc := range tests {
-		if got := n.LevelName(tc.zone, tc.region, tc.domain); got != tc.want {
+		if got := n.LevelName(tc.level, tc.zone, tc.region, tc.domain); got != tc.want {
 			t.Errorf("Test %d: expected %s, got %s", i, tc.want, got)
 		}
 	}

@@ -17,16 +17,8 @@ import (
 // local answers from a healthy local shard (SPEC 3.1): its addresses of the
 // asked family under the question's owner name, or NODATA.
 func (f *Federation) local(m *dns.Msg, state request.Request, zone string, shard federation.Shard) {
-	owner := state.QName() // keeps the case of the question (SPEC 1.2)
-	qtype := state.QType()
-	for _, ip := range shard.Addresses {
-		switch {
-		case qtype == dns.TypeA && ip.Is4():
-			m.Answer = append(m.Answer, &dns.A{Hdr: f.header(owner, dns.TypeA), A: ip.AsSlice()})
-		case qtype == dns.TypeAAAA && ip.Is6():
-			m.Answer = append(m.Answer, &dns.AAAA{Hdr: f.header(owner, dns.TypeAAAA), AAAA: ip.AsSlice()})
-		}
-	}
+	// The owner keeps the case of the question (SPEC 1.2).
+	m.Answer = addressRecords(f, state.QName(), state.QType(), shard.Addresses)
 	if len(m.Answer) == 0 {
 		m.Ns = []dns.RR{f.soa(zone)}
 	}
@@ -60,7 +52,7 @@ func (f *Federation) header(owner string, rrtype uint16) dns.RR_Header {
 func (f *Federation) soa(zone string) dns.RR {
 	return &dns.SOA{
 		Hdr:     f.header(zone, dns.TypeSOA),
-		Ns:      dnsutil.Join("ns.dns", zone),
+		Ns:      nameServer(zone),
 		Mbox:    dnsutil.Join("hostmaster", zone),
 		Serial:  f.serial,
 		Refresh: 7200,

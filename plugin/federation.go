@@ -44,11 +44,17 @@ type Federation struct {
 	Node string
 	// Local watches the cluster this CoreDNS serves.
 	Local *federation.Cluster
+	// Members are the member clusters of the federation zone.
+	Members []*federation.Member
+	// Authority lists the federation domains answered authoritatively (SPEC
+	// 4.1): those among the ZONES, when members are listed.
+	Authority []string
 	// Upstream resolves CNAME targets through this CoreDNS server.
 	Upstream Upstream
 
 	serial   uint32
 	warnings onceLog
+	watches  []*memberWatch
 }
 
 // Upstream resolves a name through the CoreDNS server that received the query

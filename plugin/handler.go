@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"errors"
+	"time"
 
 	coreplugin "github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/metrics"
@@ -22,6 +23,9 @@ var (
 func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
 	qname := state.Name()
+	if domain := coreplugin.Zones(f.Authority).Matches(qname); domain != "" {
+		return f.serveZone(ctx, state, domain)
+	}
 	zone := coreplugin.Zones(f.Zones).Matches(qname)
 	if zone == "" {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
@@ -60,14 +64,31 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 			resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
 			return dns.RcodeServerFailure, errUnknownTopology
 		}
-		f.cname(ctx, state, m, name.LevelName(topo.Zone, topo.Region, domain))
-		level = levelZone
+		l := f.nearest(name, topo)
+		f.cname(ctx, state, m, name.LevelName(l, topo.Zone, topo.Region, domain))
+		level = l.String()
 	}
 	resolutions.WithLabelValues(server, name.Federation, level).Inc()
 	if err := w.WriteMsg(m); err != nil {
 		return dns.RcodeSuccess, err
 	}
 	return dns.RcodeSuccess, nil
+}
+
+// nearest returns the level the CNAME of an unhealthy local shard points at
+// (SPEC 3.2): with members whose state is known, the nearest level with a
+// healthy shard, else the global level; without, the zone level, from which
+// the federation zone walks up by itself.
+func (f *Federation) nearest(name federation.Name, topo federation.Topology) federation.Level {
+	now := time.Now()
+	if len(f.Members) == 0 || !f.settled(now) {
+		return federation.LevelZone
+	}
+	l := federation.Nearest(f.shards(name.Namespace, name.Service, now), federation.LevelZone, topo.Zone, topo.Region)
+	if l == federation.LevelNone {
+		return federation.LevelGlobal
+	}
+	return l
 }
 
 // Name implements the plugin.Handler interface.

@@ -23,12 +23,19 @@ var (
 		Name:      "cluster_synced",
 		Help:      "1 when the cluster's caches are synced and its API reachable, else 0.",
 	}, []string{"cluster"})
+
+	// healthyShards counts each member's published shards.
+	healthyShards = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: coreplugin.Namespace,
+		Subsystem: Name,
+		Name:      "healthy_shards",
+		Help:      "Healthy shards (LoadBalancer services with ingress IPs and ready endpoints) per member cluster; 0 once its API has been unreachable for the grace period.",
+	}, []string{"cluster"})
 )
 
 // Levels of an answer, the values of the level label.
 const (
 	levelLocal = "local"
-	levelZone  = "zone"
 	levelNone  = "none"
 )
 

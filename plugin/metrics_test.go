@@ -18,7 +18,7 @@ func TestResolutionsByLevel(t *testing.T) {
 	fx.expect(healthyWeb)
 
 	count := func(level string) float64 { return testutil.ToFloat64(resolutions.WithLabelValues("", "myfed", level)) }
-	local, zone, none := count(levelLocal), count(levelZone), count(levelNone)
+	local, zone, none := count(levelLocal), count(federation.LevelZone.String()), count(levelNone)
 	fx.ask(web, dns.TypeA)
 	fx.ask(web, dns.TypeAAAA)
 	fx.ask("down.ns.myfed.svc.cluster.local.", dns.TypeA)
@@ -32,7 +32,7 @@ func TestResolutionsByLevel(t *testing.T) {
 	if got := count(levelLocal) - local; got != 2 {
 		t.Errorf("Expected 2 local resolutions, got %v", got)
 	}
-	if got := count(levelZone) - zone; got != 1 {
+	if got := count(federation.LevelZone.String()) - zone; got != 1 {
 		t.Errorf("Expected 1 zone resolution, got %v", got)
 	}
 	if got := count(levelNone) - none; got != 1 {

@@ -1,0 +1,143 @@
+package federation
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+func ips(s ...string) []netip.Addr {
+	var out []netip.Addr
+	for _, a := range s {
+		out = append(out, netip.MustParseAddr(a))
+	}
+	return out
+}
+
+// levelAnswer is what a level name answers: addresses, or the level its
+// CNAME points at, or NXDOMAIN (LevelNone with no addresses).
+func levelAnswer(shards []PublishedShard, l Level, zone, region string) (addrs []netip.Addr, cname Level) {
+	if a := Addresses(shards, l, zone, region); len(a) > 0 {
+		return a, LevelNone
+	}
+	return nil, l.Up()
+}
+
+func TestHierarchy(t *testing.T) {
+	east1b := PublishedShard{Cluster: "us-east1", Region: "us-east1", Zones: []string{"us-east1-b"}, Ingress: ips("203.0.113.40")}
+	east1c := PublishedShard{Cluster: "us-east1-c", Region: "us-east1", Zones: []string{"us-east1-c"}, Ingress: ips("203.0.113.41")}
+	multi := PublishedShard{Cluster: "multi", Region: "eu", Zones: []string{"eu-a", "eu-b"}, Ingress: ips("203.0.113.50", "2001:db8::50")}
+
+	type query struct {
+		level        Level
+		zone, region string
+		addrs        []netip.Addr
+		cname        Level
+	}
+	tests := []struct {
+		name    string
+		shards  []PublishedShard
+		queries []query
+	}{
+		{"no ingress anywhere: a CNAME chain down to NXDOMAIN", nil, []query{
+			{LevelZone, "us-east1-b", "us-east1", nil, LevelRegion},
+			{LevelRegion, "", "us-east1", nil, LevelGlobal},
+			{LevelGlobal, "", "", nil, LevelNone},
+		}},
+		{"one healthy shard", []PublishedShard{east1b}, []query{
+			{LevelZone, "us-east1-b", "us-east1", ips("203.0.113.40"), LevelNone},
+			{LevelRegion, "", "us-east1", ips("203.0.113.40"), LevelNone},
+			{LevelZone, "us-east1-c", "us-east1", nil, LevelRegion},
+			{LevelZone, "europe-west1-b", "europe-west1", nil, LevelRegion},
+			{LevelRegion, "", "europe-west1", nil, LevelGlobal},
+			{LevelGlobal, "", "", ips("203.0.113.40"), LevelNone},
+			// A zone of another region with the same name is not the shard's.
+			{LevelZone, "us-east1-b", "elsewhere", nil, LevelRegion},
+		}},
+		{"two shards in one region", []PublishedShard{east1b, east1c}, []query{
+			{LevelZone, "us-east1-b", "us-east1", ips("203.0.113.40"), LevelNone},
+			{LevelZone, "us-east1-c", "us-east1", ips("203.0.113.41"), LevelNone},
+			{LevelRegion, "", "us-east1", ips("203.0.113.40", "203.0.113.41"), LevelNone},
+			{LevelGlobal, "", "", ips("203.0.113.40", "203.0.113.41"), LevelNone},
+		}},
+		{"a multi-zone cluster counts in each of its zones", []PublishedShard{multi, east1b}, []query{
+			{LevelZone, "eu-a", "eu", ips("203.0.113.50", "2001:db8::50"), LevelNone},
+			{LevelZone, "eu-b", "eu", ips("203.0.113.50", "2001:db8::50"), LevelNone},
+			{LevelZone, "eu-c", "eu", nil, LevelRegion},
+			{LevelGlobal, "", "", ips("203.0.113.40", "203.0.113.50", "2001:db8::50"), LevelNone},
+		}},
+	}
+	for _, tc := range tests {
+		for i, q := range tc.queries {
+			addrs, cname := levelAnswer(tc.shards, q.level, q.zone, q.region)
+			if !slices.Equal(addrs, q.addrs) || cname != q.cname {
+				t.Errorf("%s, query %d (%s %s/%s): expected %v or CNAME to %s, got %v or CNAME to %s",
+					tc.name, i, q.level, q.zone, q.region, q.addrs, q.cname, addrs, cname)
+			}
+			// A level never holds both a CNAME and addresses.
+			if len(addrs) > 0 && cname != LevelNone {
+				t.Errorf("%s, query %d: both addresses and a CNAME", tc.name, i)
+			}
+		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	east := PublishedShard{Region: "us-east1", Zones: []string{"us-east1-b"}, Ingress: ips("203.0.113.40")}
+	tests := []struct {
+		shards []PublishedShard
+		zone   string
+		region string
+		want   Level
+	}{
+		{[]PublishedShard{east}, "us-east1-b", "us-east1", LevelZone},
+		{[]PublishedShard{east}, "us-east1-c", "us-east1", LevelRegion},
+		{[]PublishedShard{east}, "us-central1-b", "us-central1", LevelGlobal},
+		{nil, "us-central1-b", "us-central1", LevelNone},
+	}
+	for i, tc := range tests {
+		if got := Nearest(tc.shards, LevelZone, tc.zone, tc.region); got != tc.want {
+			t.Errorf("Test %d: expected %s, got %s", i, tc.want, got)
+		}
+	}
+}
+
+func TestParseZoneName(t *testing.T) {
+	isFed := func(l string) bool { return l == "myfed" }
+	n := Name{"nginx", "ns", "myfed"}
+	tests := []struct {
+		qname string
+		want  ZoneName
+	}{
+		{"example.com.", ZoneName{Kind: Apex}},
+		{"EXAMPLE.com.", ZoneName{Kind: Apex}},
+		{"ns.dns.example.com.", ZoneName{Kind: NameServer}},
+		{"nginx.ns.myfed.svc.example.com.", ZoneName{Kind: LevelName, Level: LevelGlobal, Name: n}},
+		{"nginx.ns.myfed.svc.us-east1.example.com.", ZoneName{Kind: LevelName, Level: LevelRegion, Name: n, Region: "us-east1"}},
+		{"Nginx.NS.MyFed.svc.US-East1-B.us-east1.example.com.", ZoneName{Kind: LevelName, Level: LevelZone, Name: n, Zone: "us-east1-b", Region: "us-east1"}},
+		// Empty non-terminals: ancestors of possible level names.
+		{"svc.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"myfed.svc.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"ns.myfed.svc.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"anyregion.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"svc.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"ns.myfed.svc.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"svc.us-east1-b.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"ns.myfed.svc.us-east1-b.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		// Nothing can be there.
+		{"x.nginx.ns.myfed.svc.us-east1-b.us-east1.example.com.", ZoneName{}},
+		{"nginx.ns.other.svc.example.com.", ZoneName{}},
+		{"nginx.ns.other.svc.us-east1.example.com.", ZoneName{}},
+		{"1nginx.ns.myfed.svc.example.com.", ZoneName{}},
+		{"www.foo.example.com.", ZoneName{Kind: EmptyNonTerminal}}, // zone www of region foo
+		{"a.www.foo.example.com.", ZoneName{}},
+		{"a_b.example.com.", ZoneName{}},
+		{"example.org.", ZoneName{}},
+		{"notexample.com.", ZoneName{}},
+	}
+	for i, tc := range tests {
+		if got := ParseZoneName(tc.qname, "example.com.", isFed); got != tc.want {
+			t.Errorf("Test %d, %s: expected %+v, got %+v", i, tc.qname, tc.want, got)
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package federation
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+func TestMemberGrace(t *testing.T) {
+	never := &Member{Cluster: NewCluster("never", fake.NewClientset(), Nodes{}), Grace: 30 * time.Second}
+	now := time.Now()
+	if never.Usable(now) || never.Settled(now) {
+		t.Error("Expected a member never contacted to be neither usable nor settled")
+	}
+	never.contact.observe(errors.New("connection refused"))
+	if never.Settled(now) || !never.Settled(now.Add(31*time.Second)) {
+		t.Error("Expected an unreachable unsynced member to settle after the grace")
+	}
+
+	m := &Member{Cluster: startCluster(t, fake.NewClientset(), ""), Grace: 30 * time.Second}
+	now = time.Now()
+	if !m.Usable(now) || !m.Settled(now) {
+		t.Fatal("Expected a synced member to be usable")
+	}
+	if _, down := m.GraceLeft(now); down {
+		t.Error("Expected no grace running while the API answers")
+	}
+	m.contact.observe(errors.New("connection refused"))
+	since, _ := m.Down()
+	if !m.Usable(since.Add(29*time.Second)) || m.Usable(since.Add(30*time.Second)) {
+		t.Error("Expected the shards to count for exactly the grace period")
+	}
+	if left, down := m.GraceLeft(since.Add(10 * time.Second)); !down || left != 20*time.Second {
+		t.Errorf("Expected 20s of grace left, got %v %v", left, down)
+	}
+	if left, _ := m.GraceLeft(since.Add(time.Minute)); left != 0 {
+		t.Errorf("Expected no grace left, got %v", left)
+	}
+	m.contact.observe(nil)
+	if !m.Usable(since.Add(time.Hour)) {
+		t.Error("Expected the member usable again once its API answers")
+	}
+}

@@ -1,0 +1,157 @@
+package plugin
+
+import (
+	"sync"
+	"time"
+
+	"github.com/federated-dns/federation/federation"
+)
+
+// LocalCluster names the local cluster in metrics.
+const LocalCluster = "local"
+
+// Start starts watching the local cluster and every member; a cluster that
+// is both is watched once. It does not wait for the caches.
+func (f *Federation) Start() {
+	notify := map[*federation.Cluster][]func(){
+		f.Local: {func() { UpdateSynced(LocalCluster, f.Local.Synced()) }},
+	}
+	order := []*federation.Cluster{f.Local}
+	f.watches = nil
+	for _, m := range f.Members {
+		w := &memberWatch{m: m}
+		f.watches = append(f.watches, w)
+		if _, ok := notify[m.Cluster]; !ok {
+			order = append(order, m.Cluster)
+		}
+		notify[m.Cluster] = append(notify[m.Cluster], w.update)
+	}
+	for _, c := range order {
+		fns := notify[c]
+		c.Start(func() {
+			for _, fn := range fns {
+				fn()
+			}
+		})
+	}
+}
+
+// Stop stops every watch and waits for its goroutines.
+func (f *Federation) Stop() {
+	f.Local.Stop()
+	for _, w := range f.watches {
+		w.m.Stop()
+		w.stop()
+	}
+}
+
+// WaitForSync waits up to timeout for every cluster's caches to sync.
+func (f *Federation) WaitForSync(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	if !f.Local.WaitForSync(timeout) {
+		return false
+	}
+	for _, m := range f.Members {
+		if !m.WaitForSync(time.Until(deadline)) {
+			return false
+		}
+	}
+	return true
+}
+
+// settled reports whether every member's shards are known (SPEC 3.5, 4.5).
+func (f *Federation) settled(now time.Time) bool {
+	for _, m := range f.Members {
+		if !m.Settled(now) {
+			return false
+		}
+	}
+	return true
+}
+
+// shards returns the published shards of the service namespace/name in the
+// members whose shards count now.
+func (f *Federation) shards(namespace, name string, now time.Time) []federation.PublishedShard {
+	var shards []federation.PublishedShard
+	for _, m := range f.Members {
+		if !m.Usable(now) {
+			continue
+		}
+		if s, ok := m.PublishedShard(namespace, name); ok {
+			shards = append(shards, s)
+		}
+	}
+	return shards
+}
+
+// memberWatch keeps a member's metrics current and logs each change of its
+// state once.
+type memberWatch struct {
+	m     *federation.Member
+	mu    sync.Mutex
+	state memberState
+	timer *time.Timer // fires when the grace period ends
+}
+
+type memberState int
+
+const (
+	memberStarting memberState = iota
+	memberUp
+	memberInGrace
+	memberDropped
+)
+
+// update is the member cluster's notify hook.
+func (w *memberWatch) update() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	name := w.m.Name()
+	left, down := w.m.GraceLeft(time.Now())
+	state := memberStarting
+	switch {
+	case down && left == 0:
+		state = memberDropped
+	case down:
+		state = memberInGrace
+	case w.m.HasSynced():
+		state = memberUp
+	}
+	if state == memberInGrace && w.timer == nil {
+		w.timer = time.AfterFunc(left, w.update)
+	}
+	if state != memberInGrace && w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
+
+	UpdateSynced(name, w.m.Synced())
+	healthy := 0
+	if state == memberUp || state == memberInGrace {
+		healthy = w.m.PublishedShards()
+	}
+	healthyShards.WithLabelValues(name).Set(float64(healthy))
+
+	if state == w.state {
+		return
+	}
+	_, err := w.m.Down()
+	switch state {
+	case memberUp:
+		log.Infof("member %s: synced", name)
+	case memberInGrace:
+		log.Warningf("member %s: API unreachable (%v); its shards count for %.0fs more", name, err, left.Seconds())
+	case memberDropped:
+		log.Warningf("member %s: API unreachable for %.0fs; its shards no longer count", name, w.m.Grace.Seconds())
+	}
+	w.state = state
+}
+
+func (w *memberWatch) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
+}

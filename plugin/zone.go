@@ -1,0 +1,109 @@
+package plugin
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	coreplugin "github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/pkg/dnsutil"
+	"github.com/coredns/coredns/request"
+
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+)
+
+// serveZone answers a name under a federation domain as its authority (SPEC
+// 4.3, 4.4).
+func (f *Federation) serveZone(ctx context.Context, state request.Request, domain string) (int, error) {
+	zn := federation.ParseZoneName(state.Name(), domain, func(label string) bool { return f.Federations[label] == domain })
+	now := time.Now()
+	if zn.Kind == federation.LevelName && !f.settled(now) {
+		return dns.RcodeServerFailure, errUnsynced
+	}
+	m := new(dns.Msg)
+	m.SetReply(state.Req)
+	m.Authoritative = true
+	qtype := state.QType()
+	switch zn.Kind {
+	case federation.Apex:
+		switch qtype {
+		case dns.TypeSOA:
+			m.Answer = []dns.RR{f.soa(domain)}
+		case dns.TypeNS:
+			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(state.QName(), dns.TypeNS), Ns: nameServer(domain)}}
+		}
+	case federation.NameServer:
+		if ip, err := netip.ParseAddr(state.LocalIP()); err == nil {
+			m.Answer = addressRecords(f, state.QName(), qtype, []netip.Addr{ip.Unmap()})
+		}
+	case federation.LevelName:
+		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now)
+		f.answerLevel(m, state, zn, shards, domain)
+	case federation.NoSuchName:
+		m.Rcode = dns.RcodeNameError
+	}
+	if m.Rcode == dns.RcodeNameError && f.Fall.Through(state.Name()) {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
+	}
+	if len(m.Answer) == 0 || m.Rcode == dns.RcodeNameError || lastIsCNAME(m) {
+		m.Ns = []dns.RR{f.soa(domain)}
+	}
+	if err := state.W.WriteMsg(m); err != nil {
+		return dns.RcodeSuccess, err
+	}
+	return dns.RcodeSuccess, nil
+}
+
+// answerLevel answers a level name: the ingress IPs of the healthy shards at
+// that level, or a CNAME one level up, followed within the zone for A and
+// AAAA; the global level without a shard is NXDOMAIN.
+func (f *Federation) answerLevel(m *dns.Msg, state request.Request, zn federation.ZoneName, shards []federation.PublishedShard, domain string) {
+	owner, qtype := state.QName(), state.QType()
+	for l := zn.Level; ; {
+		if addrs := federation.Addresses(shards, l, zn.Zone, zn.Region); len(addrs) > 0 {
+			m.Answer = append(m.Answer, addressRecords(f, owner, qtype, addrs)...)
+			return
+		}
+		if l == federation.LevelGlobal {
+			m.Rcode = dns.RcodeNameError
+			return
+		}
+		l = l.Up()
+		target := zn.Name.LevelName(l, zn.Zone, zn.Region, domain)
+		m.Answer = append(m.Answer, &dns.CNAME{Hdr: f.header(owner, dns.TypeCNAME), Target: target})
+		if qtype != dns.TypeA && qtype != dns.TypeAAAA {
+			return
+		}
+		owner = target
+	}
+}
+
+// addressRecords returns the A or AAAA records of addrs for qtype; none for
+// any other type.
+func addressRecords(f *Federation, owner string, qtype uint16, addrs []netip.Addr) []dns.RR {
+	var rrs []dns.RR
+	for _, ip := range addrs {
+		switch {
+		case qtype == dns.TypeA && ip.Is4():
+			rrs = append(rrs, &dns.A{Hdr: f.header(owner, dns.TypeA), A: ip.AsSlice()})
+		case qtype == dns.TypeAAAA && ip.Is6():
+			rrs = append(rrs, &dns.AAAA{Hdr: f.header(owner, dns.TypeAAAA), AAAA: ip.AsSlice()})
+		}
+	}
+	return rrs
+}
+
+// lastIsCNAME reports whether the answer ends in a CNAME whose target has no
+// records of the asked type here: a negative answer at the end of the chain.
+func lastIsCNAME(m *dns.Msg) bool {
+	if len(m.Answer) == 0 {
+		return false
+	}
+	_, ok := m.Answer[len(m.Answer)-1].(*dns.CNAME)
+	return ok && (m.Question[0].Qtype == dns.TypeA || m.Question[0].Qtype == dns.TypeAAAA)
+}
+
+// nameServer is the target of the federation zone's NS record.
+func nameServer(domain string) string { return dnsutil.Join("ns.dns", domain) }

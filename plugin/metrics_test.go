@@ -6,6 +6,7 @@ import (
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -17,7 +18,7 @@ func TestResolutionsByLevel(t *testing.T) {
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.1.0.1"))
 	fx.expect(healthyWeb)
 
-	count := func(level string) float64 { return testutil.ToFloat64(resolutions.WithLabelValues("", "myfed", level)) }
+	count := func(level string) float64 { return counter(resolutions.WithLabelValues("", "myfed", level)) }
 	local, zone, none := count(levelLocal), count(federation.LevelZone.String()), count(levelNone)
 	fx.ask(web, dns.TypeA)
 	fx.ask(web, dns.TypeAAAA)
@@ -39,6 +40,8 @@ func TestResolutionsByLevel(t *testing.T) {
 		t.Errorf("Expected 1 unanswered resolution, got %v", got)
 	}
 }
+
+func counter(c prometheus.Collector) float64 { return testutil.ToFloat64(c) }
 
 func TestUpdateSynced(t *testing.T) {
 	UpdateSynced("c1", true)

@@ -1,0 +1,164 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/federated-dns/federation/test/testbed"
+)
+
+const (
+	zoneLevel   = "nginx.mynamespace.myfederation.svc.us-central1-b.us-central1.example.com."
+	regionLevel = "nginx.mynamespace.myfederation.svc.us-central1.example.com."
+	globalLevel = "nginx.mynamespace.myfederation.svc.example.com."
+)
+
+// startFederationServer runs bin/coredns as the DNS of the local cluster
+// that also serves the federation zone example.com from all four members.
+func startFederationServer(t *testing.T, grace string) *server {
+	t.Helper()
+	host := fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1))
+	var members []string
+	for _, s := range testbed.SeedFederation {
+		members = append(members, fmt.Sprintf("\t\tmember %s %s", s.Cluster, bed.Cluster(s.Cluster).Kubeconfig))
+	}
+	local := bed.Cluster(localCluster).Kubeconfig
+	corefile := fmt.Sprintf(`.:53 {
+	bind %[1]s
+	errors
+	prometheus %[1]s:9153
+	federation cluster.local example.com {
+		myfederation example.com
+		kubeconfig %[2]s
+		node %[3]s
+		ttl 5
+		grace %[4]s
+%[5]s
+	}
+	kubernetes cluster.local {
+		kubeconfig %[2]s
+	}
+}
+`, host, local, testbed.Node, grace, strings.Join(members, "\n"))
+	dir := t.TempDir()
+	c, err := testbed.StartCoreDNS(coredns, dir, host+":53", corefile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Stop()
+		if t.Failed() {
+			t.Logf("CoreDNS log:\n%s", c.Log())
+		}
+	})
+	return &server{CoreDNS: c, metrics: host + ":9153"}
+}
+
+// ingresses returns A records at owner for the seed shards of clusters.
+func ingresses(owner string, clusters ...string) []string {
+	var rrs []string
+	for _, s := range testbed.SeedFederation {
+		for _, c := range clusters {
+			if s.Cluster == c {
+				rrs = append(rrs, owner+" A "+s.Ingress)
+			}
+		}
+	}
+	sort.Strings(rrs)
+	return rrs
+}
+
+// scale sets the seed nginx shard of cluster to n ready endpoints, and
+// restores it when the test ends.
+func scale(t *testing.T, cluster string, n int) {
+	t.Helper()
+	for _, s := range testbed.SeedFederation {
+		if s.Cluster != cluster {
+			continue
+		}
+		if err := bed.Cluster(cluster).SetEndpoints(testbed.Service, s.Zone, n, true); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = bed.Cluster(cluster).SetEndpoints(testbed.Service, s.Zone, 2, true) })
+	}
+}
+
+func TestZoneWalksUpAsShardsScaleDown(t *testing.T) {
+	s := startFederationServer(t, "30s")
+	all := []string{"gce-asia-east1", "gce-europe-west1", "gce-us-central1", "gce-us-east1"}
+	chain := func(rcode string, records ...string) answer {
+		return want(rcode, append([]string{zoneLevel + " CNAME " + regionLevel, regionLevel + " CNAME " + globalLevel}, records...)...)
+	}
+
+	// Every shard healthy: the zone level answers with its own shard.
+	s.expectDig(t, zoneLevel, "A", want("NOERROR", ingresses(zoneLevel, "gce-us-central1")...))
+	s.expectDig(t, regionLevel, "A", want("NOERROR", ingresses(regionLevel, "gce-us-central1")...))
+	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, all...)...))
+	s.expectDig(t, "example.com.", "SOA", want("NOERROR", "example.com. SOA ns.dns.example.com. hostmaster.example.com. "+soaTail(t, s)))
+	s.expectDig(t, "svc.example.com.", "A", want("NOERROR"))
+	s.expectDig(t, "www.nginx.mynamespace.myfederation.svc.example.com.", "A", want("NXDOMAIN"))
+
+	// The local shard scales to zero: zone and region walk up to global,
+	// and the in-cluster name points straight at global.
+	scale(t, "gce-us-central1", 0)
+	s.expectDig(t, zoneLevel, "A", chain("NOERROR", ingresses(globalLevel, "gce-asia-east1", "gce-europe-west1", "gce-us-east1")...))
+	s.expectDig(t, nginx, "CNAME", want("NOERROR", nginx+" CNAME "+globalLevel))
+
+	// One by one the others: the global level shrinks, then is NXDOMAIN.
+	scale(t, "gce-us-east1", 0)
+	s.expectDig(t, zoneLevel, "A", chain("NOERROR", ingresses(globalLevel, "gce-asia-east1", "gce-europe-west1")...))
+	scale(t, "gce-europe-west1", 0)
+	s.expectDig(t, zoneLevel, "A", chain("NOERROR", ingresses(globalLevel, "gce-asia-east1")...))
+	scale(t, "gce-asia-east1", 0)
+	s.expectDig(t, zoneLevel, "A", chain("NXDOMAIN"))
+	s.expectDig(t, nginx, "A", want("NXDOMAIN", nginx+" CNAME "+globalLevel))
+
+	// And back.
+	scale(t, "gce-asia-east1", 2)
+	s.expectDig(t, zoneLevel, "A", chain("NOERROR", ingresses(globalLevel, "gce-asia-east1")...))
+	scale(t, "gce-us-central1", 2)
+	s.expectDig(t, zoneLevel, "A", want("NOERROR", ingresses(zoneLevel, "gce-us-central1")...))
+	s.expectDig(t, nginx, "A", want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service)))
+}
+
+// soaTail is the serial and timers of the server's SOA, which the test
+// does not predict.
+func soaTail(t *testing.T, s *server) string {
+	a, err := s.dig("udp", "example.com.", "SOA")
+	if err != nil || len(a.records) != 1 {
+		t.Fatalf("SOA: %v %v", a, err)
+	}
+	f := strings.Fields(a.records[0])
+	return strings.Join(f[len(f)-5:], " ")
+}
+
+func TestMemberOutageGrace(t *testing.T) {
+	s := startFederationServer(t, "3s")
+	all := []string{"gce-asia-east1", "gce-europe-west1", "gce-us-central1", "gce-us-east1"}
+	asia := bed.Cluster("gce-asia-east1")
+	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, all...)...))
+	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 1)
+
+	asia.Kill()
+	t.Cleanup(func() {
+		if err := asia.Start(); err != nil {
+			t.Error(err)
+		}
+	})
+	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "gce-asia-east1"}, 0)
+	// After the grace period the dead member's shard leaves the answers.
+	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, "gce-europe-west1", "gce-us-central1", "gce-us-east1")...))
+	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 0)
+
+	if err := asia.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, all...)...))
+	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "gce-asia-east1"}, 1)
+	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 1)
+}
+

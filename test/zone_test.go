@@ -161,4 +161,3 @@ func TestMemberOutageGrace(t *testing.T) {
 	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "gce-asia-east1"}, 1)
 	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 1)
 }
-

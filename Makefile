@@ -11,6 +11,7 @@ all: build
 
 build:
 	$(GO) build -o bin/coredns ./cmd/coredns
+	$(GO) build -o bin/demo ./cmd/demo
 
 
 testbed: $(TESTBED)/kube-apiserver $(TESTBED)/etcd

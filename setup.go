@@ -120,7 +120,7 @@ func (cfg *config) watch() error {
 		if err != nil {
 			return err
 		}
-		f.Members = append(f.Members, &fed.Member{Cluster: c, Grace: cfg.grace})
+		f.Members = append(f.Members, &fed.Member{Name: m.name, Cluster: c, Grace: cfg.grace})
 	}
 	return nil
 }

@@ -187,8 +187,8 @@ func TestMembersShareWatches(t *testing.T) {
 	if len(f.Members) != 2 || f.Members[0].Cluster != f.Local || f.Members[1].Cluster == f.Local {
 		t.Fatalf("Expected the member with the local kubeconfig to share the local watch, got %+v", f.Members)
 	}
-	if f.Members[1].Grace != 10*time.Second || f.Members[1].Name() != "there" {
-		t.Errorf("Expected member there with grace 10s, got %s %v", f.Members[1].Name(), f.Members[1].Grace)
+	if f.Members[1].Grace != 10*time.Second || f.Members[1].Name != "there" {
+		t.Errorf("Expected member there with grace 10s, got %s %v", f.Members[1].Name, f.Members[1].Grace)
 	}
 	if len(f.Authority) != 1 || f.Authority[0] != "example.com." || len(f.Zones) != 1 || f.Zones[0] != "cluster.local." {
 		t.Errorf("Expected authority for example.com. and cluster zone cluster.local., got %v %v", f.Authority, f.Zones)

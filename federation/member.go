@@ -5,6 +5,9 @@ import "time"
 // Member is a member cluster of the federation zone with the grace period
 // that its shards outlive an outage of its API (SPEC 4.5).
 type Member struct {
+	// Name is the member's name in the Corefile, metrics and logs; its
+	// Cluster may be shared with the local cluster, under another name.
+	Name string
 	*Cluster
 	Grace time.Duration
 }

@@ -78,6 +78,7 @@ func (f *Federation) shards(namespace, name string, now time.Time) []federation.
 			continue
 		}
 		if s, ok := m.PublishedShard(namespace, name); ok {
+			s.Cluster = m.Name
 			shards = append(shards, s)
 		}
 	}
@@ -106,7 +107,7 @@ const (
 func (w *memberWatch) update() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	name := w.m.Name()
+	name := w.m.Name
 	left, down := w.m.GraceLeft(time.Now())
 	state := memberStarting
 	switch {

@@ -43,7 +43,7 @@ func memberObjects(zone, region, ip string) []runtime.Object {
 func (fx *fixture) addMember(name string, objs ...runtime.Object) *fake.Clientset {
 	fx.t.Helper()
 	client := fake.NewClientset(objs...)
-	m := &federation.Member{Cluster: federation.NewCluster(name, client, federation.Nodes{All: true}), Grace: time.Minute}
+	m := &federation.Member{Name: name, Cluster: federation.NewCluster(name, client, federation.Nodes{All: true}), Grace: time.Minute}
 	m.Start(nil)
 	fx.t.Cleanup(m.Stop)
 	if !m.WaitForSync(5 * time.Second) {

@@ -64,6 +64,13 @@ func (b *Bed) newCluster(name string, index int) (*Cluster, error) {
 	return c, nil
 }
 
+// Attach returns a cluster of a test bed started by another process, from
+// the kubeconfig it wrote in dir.
+func Attach(dir, name string) (*Cluster, error) {
+	c := &Cluster{Name: name, Kubeconfig: filepath.Join(dir, name, "kubeconfig")}
+	return c, c.connect()
+}
+
 // Server is the apiserver's URL.
 func (c *Cluster) Server() string { return "https://127.0.0.1:" + strconv.Itoa(c.port) }
 
@@ -99,6 +106,11 @@ func (c *Cluster) Start() error {
 	if err := c.WriteKubeconfig(c.Kubeconfig, AdminToken); err != nil {
 		return err
 	}
+	return c.connect()
+}
+
+// connect makes the admin client from the kubeconfig.
+func (c *Cluster) connect() error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
 	if err != nil {
 		return err

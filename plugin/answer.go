@@ -29,7 +29,7 @@ func (f *Federation) local(m *dns.Msg, state request.Request, zone string, shard
 // the target's records in the same answer (SPEC 3.3, 3.4).
 func (f *Federation) cname(ctx context.Context, state request.Request, m *dns.Msg, target string) {
 	target = strings.ToLower(target)
-	m.Answer = append(m.Answer, &dns.CNAME{Hdr: f.header(state.QName(), dns.TypeCNAME), Target: target})
+	m.Answer = append(m.Answer, f.cnameRecord(state.QName(), target))
 	if state.QType() == dns.TypeCNAME || f.Upstream == nil {
 		return
 	}
@@ -42,6 +42,10 @@ func (f *Federation) cname(ctx context.Context, state request.Request, m *dns.Ms
 	if len(resp.Answer) == 0 || resp.Rcode != dns.RcodeSuccess {
 		m.Ns = resp.Ns
 	}
+}
+
+func (f *Federation) cnameRecord(owner, target string) dns.RR {
+	return &dns.CNAME{Hdr: f.header(owner, dns.TypeCNAME), Target: target}
 }
 
 func (f *Federation) header(owner string, rrtype uint16) dns.RR_Header {

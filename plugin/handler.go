@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	coreplugin "github.com/coredns/coredns/plugin"
@@ -64,8 +65,20 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 			resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
 			return dns.RcodeServerFailure, errUnknownTopology
 		}
-		l := f.nearest(name, topo)
-		f.cname(ctx, state, m, name.LevelName(l, topo.Zone, topo.Region, domain))
+		l, shards, known := f.nearest(name, topo)
+		target := name.LevelName(l, topo.Zone, topo.Region, domain)
+		if known && slices.Contains(f.Authority, domain) {
+			// The target is in this plugin's own federation zone: answer
+			// it from the shards at hand, as the chase would.
+			m.Answer = append(m.Answer, f.cnameRecord(state.QName(), target))
+			if state.QType() != dns.TypeCNAME {
+				at := federation.ZoneName{Kind: federation.LevelName, Name: name, Level: l, Zone: topo.Zone, Region: topo.Region}
+				f.answerLevel(m, target, state.QType(), at, shards, domain)
+				f.negativeSOA(m, domain)
+			}
+		} else {
+			f.cname(ctx, state, m, target)
+		}
 		level = l.String()
 	}
 	resolutions.WithLabelValues(server, name.Federation, level).Inc()
@@ -78,17 +91,19 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 // nearest returns the level the CNAME of an unhealthy local shard points at
 // (SPEC 3.2): with members whose state is known, the nearest level with a
 // healthy shard, else the global level; without, the zone level, from which
-// the federation zone walks up by itself.
-func (f *Federation) nearest(name federation.Name, topo federation.Topology) federation.Level {
+// the federation zone walks up by itself. known reports whether the shards
+// returned are the members' settled state.
+func (f *Federation) nearest(name federation.Name, topo federation.Topology) (l federation.Level, shards []federation.PublishedShard, known bool) {
 	now := time.Now()
 	if len(f.Members) == 0 || !f.settled(now) {
-		return federation.LevelZone
+		return federation.LevelZone, nil, false
 	}
-	l := federation.Nearest(f.shards(name.Namespace, name.Service, now), federation.LevelZone, topo.Zone, topo.Region)
+	shards = f.shards(name.Namespace, name.Service, now)
+	l = federation.Nearest(shards, federation.LevelZone, topo.Zone, topo.Region)
 	if l == federation.LevelNone {
-		return federation.LevelGlobal
+		l = federation.LevelGlobal
 	}
-	return l
+	return l, shards, true
 }
 
 // Name implements the plugin.Handler interface.

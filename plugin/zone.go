@@ -40,15 +40,13 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 		}
 	case federation.LevelName:
 		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now)
-		f.answerLevel(m, state, zn, shards, domain)
+		f.answerLevel(m, state.QName(), qtype, zn, shards, domain)
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError
 	}
+	f.negativeSOA(m, domain)
 	if m.Rcode == dns.RcodeNameError && f.Fall.Through(state.Name()) {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
-	}
-	if len(m.Answer) == 0 || m.Rcode == dns.RcodeNameError || lastIsCNAME(m) {
-		m.Ns = []dns.RR{f.soa(domain)}
 	}
 	if err := state.W.WriteMsg(m); err != nil {
 		return dns.RcodeSuccess, err
@@ -56,11 +54,10 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	return dns.RcodeSuccess, nil
 }
 
-// answerLevel answers a level name: the ingress IPs of the healthy shards at
-// that level, or a CNAME one level up, followed within the zone for A and
-// AAAA; the global level without a shard is NXDOMAIN.
-func (f *Federation) answerLevel(m *dns.Msg, state request.Request, zn federation.ZoneName, shards []federation.PublishedShard, domain string) {
-	owner, qtype := state.QName(), state.QType()
+// answerLevel answers the level name owner for qtype: the ingress IPs of
+// the healthy shards at that level, or a CNAME one level up, followed within
+// the zone for A and AAAA; the global level without a shard is NXDOMAIN.
+func (f *Federation) answerLevel(m *dns.Msg, owner string, qtype uint16, zn federation.ZoneName, shards []federation.PublishedShard, domain string) {
 	for l := zn.Level; ; {
 		if addrs := federation.Addresses(shards, l, zn.Zone, zn.Region); len(addrs) > 0 {
 			m.Answer = append(m.Answer, addressRecords(f, owner, qtype, addrs)...)
@@ -72,12 +69,24 @@ func (f *Federation) answerLevel(m *dns.Msg, state request.Request, zn federatio
 		}
 		l = l.Up()
 		target := zn.Name.LevelName(l, zn.Zone, zn.Region, domain)
-		m.Answer = append(m.Answer, &dns.CNAME{Hdr: f.header(owner, dns.TypeCNAME), Target: target})
+		m.Answer = append(m.Answer, f.cnameRecord(owner, target))
 		if qtype != dns.TypeA && qtype != dns.TypeAAAA {
 			return
 		}
 		owner = target
 	}
+}
+
+// negativeSOA adds the zone's SOA to an answer that ends without a record
+// of the asked type: no answer, NXDOMAIN, or a CNAME whose target has none.
+func (f *Federation) negativeSOA(m *dns.Msg, domain string) {
+	if len(m.Answer) > 0 && m.Rcode == dns.RcodeSuccess {
+		last := m.Answer[len(m.Answer)-1].Header().Rrtype
+		if last != dns.TypeCNAME || m.Question[0].Qtype == dns.TypeCNAME {
+			return
+		}
+	}
+	m.Ns = []dns.RR{f.soa(domain)}
 }
 
 // addressRecords returns the A or AAAA records of addrs for qtype; none for
@@ -93,16 +102,6 @@ func addressRecords(f *Federation, owner string, qtype uint16, addrs []netip.Add
 		}
 	}
 	return rrs
-}
-
-// lastIsCNAME reports whether the answer ends in a CNAME whose target has no
-// records of the asked type here: a negative answer at the end of the chain.
-func lastIsCNAME(m *dns.Msg) bool {
-	if len(m.Answer) == 0 {
-		return false
-	}
-	_, ok := m.Answer[len(m.Answer)-1].(*dns.CNAME)
-	return ok && (m.Question[0].Qtype == dns.TypeA || m.Question[0].Qtype == dns.TypeAAAA)
 }
 
 // nameServer is the target of the federation zone's NS record.

@@ -84,7 +84,7 @@ func TestFederationZoneOneShard(t *testing.T) {
 		{Qname: webWest, Qtype: dns.TypeAAAA, Authoritative: true, Answer: []dns.RR{cnameTo(webWest, webGlobal)}, Ns: []dns.RR{zoneApexSOA}},
 		// Other types: NODATA at a level with addresses, the CNAME alone at a CNAME level.
 		{Qname: webEast, Qtype: dns.TypeTXT, Authoritative: true, Ns: []dns.RR{zoneApexSOA}},
-		{Qname: webWest, Qtype: dns.TypeMX, Authoritative: true, Answer: []dns.RR{cnameTo(webWest, webGlobal)}},
+		{Qname: webWest, Qtype: dns.TypeMX, Authoritative: true, Answer: []dns.RR{cnameTo(webWest, webGlobal)}, Ns: []dns.RR{zoneApexSOA}},
 		{Qname: webWest, Qtype: dns.TypeCNAME, Authoritative: true, Answer: []dns.RR{cnameTo(webWest, webGlobal)}},
 		// The apex, empty non-terminals and names that cannot exist.
 		{Qname: "example.com.", Qtype: dns.TypeSOA, Authoritative: true, Answer: []dns.RR{zoneApexSOA}},
@@ -149,6 +149,11 @@ func TestInClusterCNAMEPointsAtNearestLevel(t *testing.T) {
 	// The local shard of web does not exist; the nearest healthy shard is in
 	// the local region, another zone: the CNAME skips the empty zone level.
 	fx.expect(test.Case{Qname: web, Qtype: dns.TypeCNAME, Authoritative: true, Answer: []dns.RR{cnameTo(web, webEast)}})
+	// The target is in the plugin's own zone: answered in the same reply.
+	fx.expect(test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{
+		cnameTo(web, webEast), test.A(webEast + " 17 IN A 203.0.113.40"),
+	}})
+	fx.expect(test.Case{Qname: web, Qtype: dns.TypeAAAA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webEast)}, Ns: []dns.RR{zoneApexSOA}})
 	if got := count("region") - region; got < 1 {
 		t.Errorf("Expected resolutions at the region level, got %v", got)
 	}
@@ -158,4 +163,6 @@ func TestInClusterCNAMEPointsAtNearestLevel(t *testing.T) {
 		t.Fatal(err)
 	}
 	fx.expect(test.Case{Qname: web, Qtype: dns.TypeCNAME, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlobal)}})
+	fx.expect(test.Case{Qname: web, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
+		Answer: []dns.RR{cnameTo(web, webGlobal)}, Ns: []dns.RR{zoneApexSOA}})
 }

@@ -72,3 +72,6 @@ func (c *CoreDNS) Exchange(net, name string, qtype uint16) (*dns.Msg, error) {
 	}
 	return r, nil
 }
+
+// Pid is the CoreDNS process's id.
+func (c *CoreDNS) Pid() int { return c.proc.cmd.Process.Pid }

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/federated-dns/federation/test/testbed"
+
+	"github.com/miekg/dns"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// footprint is a CoreDNS process's memory once its caches have synced.
+type footprint struct {
+	sync time.Duration // start to ready
+	rss  int64         // VmRSS, bytes
+	heap int64         // go_memstats_heap_inuse_bytes
+}
+
+// memoryReport fills four clusters with *scale services of one
+// EndpointSlice of three endpoints each, then measures CoreDNS with the
+// plugin watching all four against CoreDNS with only the kubernetes plugin
+// watching one, and whoami as the base.
+func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	clusters := []string{"m1", "m2", "m3", "m4"}
+	bed, err := testbed.Start(bin, dir, clusters...)
+	if err != nil {
+		return err
+	}
+	defer bed.Stop()
+	start := time.Now()
+	for i, name := range clusters {
+		c := bed.Cluster(name)
+		if err := c.Seed(testbed.Shard{Cluster: name, Region: "r1", Zone: fmt.Sprintf("z%d", i), Ingress: "203.0.113.1"}); err != nil {
+			return err
+		}
+		if err := populate(c, *scale); err != nil {
+			return err
+		}
+	}
+	created := time.Since(start)
+
+	kc := func(name string) string { return bed.Cluster(name).Kubeconfig }
+	base, err := measure(coredns, dir, "base", `.:%[2]d {
+	bind %[1]s
+	prometheus %[1]s:%[3]d
+	whoami
+}`, nil)
+	if err != nil {
+		return err
+	}
+	last := fmt.Sprintf("svc-%d.%s.", *scale-1, testbed.Namespace)
+	k8s, err := measure(coredns, dir, "kubernetes", `.:%[2]d {
+	bind %[1]s
+	prometheus %[1]s:%[3]d
+	kubernetes cluster.local {
+		kubeconfig `+kc("m1")+`
+	}
+}`, answered(last+"svc.cluster.local.", dns.RcodeSuccess))
+	if err != nil {
+		return err
+	}
+	var members strings.Builder
+	for _, name := range clusters {
+		fmt.Fprintf(&members, "\t\tmember %s %s\n", name, kc(name))
+	}
+	fed, err := measure(coredns, dir, "federation", `.:%[2]d {
+	bind %[1]s
+	prometheus %[1]s:%[3]d
+	federation cluster.local example.com {
+		myfed example.com
+		kubeconfig `+kc("m1")+`
+		node `+testbed.Node+`
+`+members.String()+`	}
+}`, answered(last+"myfed.svc.example.com.", dns.RcodeNameError)) // ClusterIP services publish no shard
+	if err != nil {
+		return err
+	}
+
+	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+	fmt.Fprintf(report, "## Memory and sync time at scale\n\n")
+	fmt.Fprintf(report, "4 clusters of %d Services, each with one EndpointSlice of 3 endpoints, created through the API in %v. Memory once synced; per cluster = (process - whoami base) / clusters watched.\n\n", *scale, created.Round(time.Second))
+	fmt.Fprintf(report, "| CoreDNS with | clusters watched | sync time | RSS | Go heap in use | heap per %d services | RSS per %d services |\n|---|---|---|---|---|---|---|\n", *scale, *scale)
+	row := func(name string, n int, f footprint) {
+		fmt.Fprintf(report, "| %s | %d | %v | %s | %s | %s | %s |\n", name, n, f.sync.Round(time.Millisecond), mib(f.rss), mib(f.heap),
+			mib((f.heap-base.heap)/int64(max(n, 1))), mib((f.rss-base.rss)/int64(max(n, 1))))
+	}
+	row("whoami (base)", 0, base)
+	row("kubernetes", 1, k8s)
+	row("federation", len(clusters), fed)
+	report.WriteString("\n")
+	return nil
+}
+
+// populate creates n Services with one EndpointSlice of three ready
+// endpoints each, with 16 writers in parallel.
+func populate(c *testbed.Cluster, n int) error {
+	work := make(chan int)
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for i := range work {
+				if err := createService(c, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for i := range n {
+		select {
+		case work <- i:
+		case err := <-errs:
+			close(work)
+			wg.Wait()
+			return err
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+func createService(c *testbed.Cluster, i int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("svc-%d", i)
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testbed.Namespace},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}, Selector: map[string]string{"app": name}},
+	}
+	if _, err := c.Client.CoreV1().Services(testbed.Namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+	ready, node, port, proto := true, testbed.Node, int32(80), corev1.ProtocolTCP
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: name + "-abcde", Namespace: testbed.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: name}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Port: &port, Protocol: &proto}},
+	}
+	for j := range 3 {
+		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+			Addresses:  []string{fmt.Sprintf("10.%d.%d.%d", 100+j, i/250, 1+i%250)},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+			NodeName:   &node,
+		})
+	}
+	if _, err := c.Client.DiscoveryV1().EndpointSlices(testbed.Namespace).Create(ctx, es, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// answered reports whether the server answers name (the last service
+// created) with rcode: its caches hold every service.
+func answered(name string, rcode int) func(*testbed.CoreDNS) bool {
+	return func(c *testbed.CoreDNS) bool {
+		m, err := c.Exchange("udp", name, dns.TypeA)
+		return err == nil && m.Rcode == rcode
+	}
+}
+
+// measure starts a CoreDNS, waits until synced says its caches are full,
+// lets it settle, reads its memory and stops it.
+func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS) bool) (footprint, error) {
+	start := time.Now()
+	c, _, metrics, err := startServer(coredns, dir, name, corefile)
+	if err != nil {
+		return footprint{}, err
+	}
+	defer c.Stop()
+	deadline := time.Now().Add(5 * time.Minute)
+	for synced != nil && !synced(c) {
+		if time.Now().After(deadline) {
+			return footprint{}, fmt.Errorf("%s did not sync", name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f := footprint{sync: time.Since(start)}
+	time.Sleep(5 * time.Second) // let the garbage collector catch up
+	if f.rss, err = rss(c.Pid()); err != nil {
+		return f, err
+	}
+	f.heap, err = heapInUse(metrics)
+	return f, err
+}
+
+func rss(pid int) (int64, error) {
+	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) >= 2 && fields[0] == "VmRSS:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}
+
+func heapInUse(port int) (int64, error) {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return int64(f), err
+		}
+	}
+	return 0, fmt.Errorf("no go_memstats_heap_inuse_bytes")
+}

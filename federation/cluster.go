@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,6 +32,10 @@ type Cluster struct {
 
 	contact contact
 	kick    chan struct{} // a change that notify should hear of
+	synced  atomic.Bool   // latched: the caches have synced once
+
+	shards    memo[Shard]
+	published memo[published]
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -185,8 +190,11 @@ func (c *Cluster) Start(notify func()) {
 	})
 }
 
-// changed tells the notify loop that something changed.
+// changed tells the notify loop and the published-shard memo that
+// something changed.
 func (c *Cluster) changed() {
+	c.shards.invalidate()
+	c.published.invalidate()
 	select {
 	case c.kick <- struct{}{}:
 	default:
@@ -207,11 +215,15 @@ func (c *Cluster) Stop() {
 
 // HasSynced reports whether every cache has been filled once.
 func (c *Cluster) HasSynced() bool {
+	if c.synced.Load() {
+		return true
+	}
 	for _, i := range c.informers() {
 		if !i.HasSynced() {
 			return false
 		}
 	}
+	c.synced.Store(true)
 	return true
 }
 
@@ -263,13 +275,22 @@ func (c *Cluster) EndpointSlices(namespace, name string) []*discoveryv1.Endpoint
 	return slices
 }
 
-// Shard returns this cluster's shard of the service namespace/name.
+// Shard returns this cluster's shard of the service namespace/name. Results
+// are remembered until the next change of the cluster's objects; the
+// returned Addresses are shared: do not modify them.
 func (c *Cluster) Shard(namespace, name string) Shard {
+	key := namespace + "/" + name
+	gen, s, hit := c.shards.get(key)
+	if hit {
+		return s
+	}
 	svc := c.Service(namespace, name)
 	if svc == nil {
-		return Shard{Kind: Missing}
+		return Shard{Kind: Missing} // not remembered, so asking cannot grow the memo
 	}
-	return NewShard(svc, c.EndpointSlices(namespace, name))
+	s = NewShard(svc, c.EndpointSlices(namespace, name))
+	c.shards.put(gen, key, s)
+	return s
 }
 
 // NodeTopology returns the zone and region labels of a watched node.

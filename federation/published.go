@@ -12,11 +12,28 @@ import (
 // and ready endpoints. Its zones are those of its ready endpoints (their zone,
 // else their node's zone label), its region the region label of those nodes,
 // else of any node of the cluster.
+// Results are remembered until the next change of the cluster's objects.
+// The returned slices are shared: do not modify them.
 func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) {
-	return c.published(c.Service(namespace, name))
+	key := namespace + "/" + name
+	gen, e, hit := c.published.get(key)
+	if hit {
+		return e.shard, e.ok
+	}
+	svc := c.Service(namespace, name)
+	s, ok := c.publishedShard(svc)
+	if svc != nil { // only existing services, so asking cannot grow the memo
+		c.published.put(gen, key, published{s, ok})
+	}
+	return s, ok
 }
 
-func (c *Cluster) published(svc *corev1.Service) (PublishedShard, bool) {
+type published struct {
+	shard PublishedShard
+	ok    bool
+}
+
+func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		return PublishedShard{}, false
 	}
@@ -80,7 +97,7 @@ func (c *Cluster) anyRegion() string {
 func (c *Cluster) PublishedShards() int {
 	n := 0
 	for _, obj := range c.services.GetStore().List() {
-		if _, ok := c.published(obj.(*corev1.Service)); ok {
+		if _, ok := c.publishedShard(obj.(*corev1.Service)); ok {
 			n++
 		}
 	}

@@ -17,8 +17,7 @@ import (
 // local answers from a healthy local shard (SPEC 3.1): its addresses of the
 // asked family under the question's owner name, or NODATA.
 func (f *Federation) local(m *dns.Msg, state request.Request, zone string, shard federation.Shard) {
-	// The owner keeps the case of the question (SPEC 1.2).
-	m.Answer = addressRecords(f, state.QName(), state.QType(), shard.Addresses)
+	m.Answer = addressRecords(f, owner(state), state.QType(), shard.Addresses)
 	if len(m.Answer) == 0 {
 		m.Ns = []dns.RR{f.soa(zone)}
 	}
@@ -29,7 +28,7 @@ func (f *Federation) local(m *dns.Msg, state request.Request, zone string, shard
 // the target's records in the same answer (SPEC 3.3, 3.4).
 func (f *Federation) cname(ctx context.Context, state request.Request, m *dns.Msg, target string) {
 	target = strings.ToLower(target)
-	m.Answer = append(m.Answer, f.cnameRecord(state.QName(), target))
+	m.Answer = append(m.Answer, f.cnameRecord(owner(state), target))
 	if state.QType() == dns.TypeCNAME || f.Upstream == nil {
 		return
 	}
@@ -101,3 +100,7 @@ func (f *Federation) isEndpointName(n federation.Name) bool {
 	f.warnings.warning(fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", n.Federation, n.Federation))
 	return true
 }
+
+// owner is the owner name of the records answering the question: the name
+// as the client sent it, so answers keep its case (SPEC 1.2).
+func owner(state request.Request) string { return state.Req.Question[0].Name }

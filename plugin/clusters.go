@@ -72,7 +72,7 @@ func (f *Federation) settled(now time.Time) bool {
 // shards returns the published shards of the service namespace/name in the
 // members whose shards count now.
 func (f *Federation) shards(namespace, name string, now time.Time) []federation.PublishedShard {
-	var shards []federation.PublishedShard
+	shards := make([]federation.PublishedShard, 0, len(f.Members))
 	for _, m := range f.Members {
 		if !m.Usable(now) {
 			continue

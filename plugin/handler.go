@@ -24,10 +24,10 @@ var (
 func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
 	qname := state.Name()
-	if domain := coreplugin.Zones(f.Authority).Matches(qname); domain != "" {
+	if domain := matchZone(f.Authority, qname); domain != "" {
 		return f.serveZone(ctx, state, domain)
 	}
-	zone := coreplugin.Zones(f.Zones).Matches(qname)
+	zone := matchZone(f.Zones, qname)
 	if zone == "" {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
 	}
@@ -70,7 +70,7 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 		if known && slices.Contains(f.Authority, domain) {
 			// The target is in this plugin's own federation zone: answer
 			// it from the shards at hand, as the chase would.
-			m.Answer = append(m.Answer, f.cnameRecord(state.QName(), target))
+			m.Answer = append(m.Answer, f.cnameRecord(owner(state), target))
 			if state.QType() != dns.TypeCNAME {
 				at := federation.ZoneName{Kind: federation.LevelName, Name: name, Level: l, Zone: topo.Zone, Region: topo.Region}
 				f.answerLevel(m, target, state.QType(), at, shards, domain)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/coredns/coredns/plugin/test"
 
+	"github.com/federated-dns/federation/federation"
+
 	"github.com/miekg/dns"
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
@@ -42,3 +44,31 @@ func BenchmarkServeDNSLocal(b *testing.B) { benchmarkServeDNS(b, web) }
 func BenchmarkServeDNSCNAME(b *testing.B) {
 	benchmarkServeDNS(b, "down.ns.myfed.svc.cluster.local.")
 }
+
+// benchmarkFederation runs ServeDNS for qname with two member clusters that
+// publish web in us-east1-b and europe-west1-b; the local cluster (us-east1-c)
+// has no shard of web.
+func benchmarkFederation(b *testing.B, qname string) {
+	fx := newFixture(b, federation.Topology{Zone: "us-east1-c", Region: "us-east1"}, "")
+	fx.addMember("east", memberObjects("us-east1-b", "us-east1", "203.0.113.40")...)
+	fx.addMember("west", memberObjects("europe-west1-b", "europe-west1", "203.0.113.20")...)
+	fx.f.Upstream = nil
+	m := new(dns.Msg)
+	m.SetQuestion(qname, dns.TypeA)
+	w := &discardWriter{}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := fx.f.ServeDNS(ctx, w, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkServeDNSChasedCNAME answers an absent local shard with a CNAME to
+// the region level and that level's addresses, from two members.
+func BenchmarkServeDNSChasedCNAME(b *testing.B) { benchmarkFederation(b, web) }
+
+// BenchmarkServeDNSZoneLevel answers a zone level name of the federation zone.
+func BenchmarkServeDNSZoneLevel(b *testing.B) { benchmarkFederation(b, webEast1b) }

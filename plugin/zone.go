@@ -32,15 +32,15 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 		case dns.TypeSOA:
 			m.Answer = []dns.RR{f.soa(domain)}
 		case dns.TypeNS:
-			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(state.QName(), dns.TypeNS), Ns: nameServer(domain)}}
+			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(domain)}}
 		}
 	case federation.NameServer:
 		if ip, err := netip.ParseAddr(state.LocalIP()); err == nil {
-			m.Answer = addressRecords(f, state.QName(), qtype, []netip.Addr{ip.Unmap()})
+			m.Answer = addressRecords(f, owner(state), qtype, []netip.Addr{ip.Unmap()})
 		}
 	case federation.LevelName:
 		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now)
-		f.answerLevel(m, state.QName(), qtype, zn, shards, domain)
+		f.answerLevel(m, owner(state), qtype, zn, shards, domain)
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError
 	}

@@ -70,17 +70,12 @@ func (s PublishedShard) At(l Level, zone, region string) bool {
 func Addresses(shards []PublishedShard, l Level, zone, region string) []netip.Addr {
 	var addrs []netip.Addr
 	for _, s := range shards {
-		if !s.At(l, zone, region) {
-			continue
-		}
-		for _, ip := range s.Ingress {
-			if !slices.Contains(addrs, ip) {
-				addrs = append(addrs, ip)
-			}
+		if s.At(l, zone, region) {
+			addrs = append(addrs, s.Ingress...)
 		}
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
-	return addrs
+	return slices.Compact(addrs)
 }
 
 // Nearest returns the nearest level, starting at l and walking up, that has a

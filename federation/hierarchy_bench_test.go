@@ -1,0 +1,50 @@
+package federation
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+)
+
+// shardsAcross returns n healthy shards spread over 50 regions of 3 zones.
+func shardsAcross(n int) []PublishedShard {
+	shards := make([]PublishedShard, n)
+	for i := range shards {
+		region := fmt.Sprintf("r%d", i%50)
+		shards[i] = PublishedShard{
+			Cluster: fmt.Sprintf("c%d", i),
+			Region:  region,
+			Zones:   []string{fmt.Sprintf("%s-z%d", region, i%3)},
+			Ingress: []netip.Addr{netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})},
+		}
+	}
+	return shards
+}
+
+// BenchmarkHierarchy answers the zone level of a zone without shards (the
+// walk up to the region) and the global level, over n shards.
+func BenchmarkHierarchy(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		shards := shardsAcross(n)
+		b.Run(fmt.Sprintf("nearest/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if Nearest(shards, LevelZone, "r7-z9", "r7") != LevelRegion {
+					b.Fatal("expected the region level")
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("addresses-region/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Addresses(shards, LevelRegion, "", "r7")
+			}
+		})
+		b.Run(fmt.Sprintf("addresses-global/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Addresses(shards, LevelGlobal, "", "")
+			}
+		})
+	}
+}

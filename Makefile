@@ -5,7 +5,12 @@ GO      ?= go
 TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
 E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
 
-.PHONY: all build run test unit e2e bench testbed clean
+.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean
+
+# Native Go fuzz targets, as package:target.
+FUZZ := .:FuzzParse ./federation:FuzzParseName ./federation:FuzzParseZoneName \
+	./federation:FuzzHierarchy ./plugin:FuzzServeDNS
+FUZZTIME ?= 60s
 
 all: build
 
@@ -27,11 +32,21 @@ $(TESTBED)/etcd:
 run: build testbed
 	$(E2E_ENV) bin/demo
 
-test: unit e2e
+test: unit fuzz-short e2e
 
 unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# Every fuzz target for FUZZTIME each; new crashers land in testdata/fuzz.
+fuzz:
+	@for t in $(FUZZ); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
+
+fuzz-short:
+	$(MAKE) fuzz FUZZTIME=5s
 
 e2e: build testbed
 	$(E2E_ENV) $(GO) test -count=1 -tags e2e -timeout 20m ./test/...

@@ -125,13 +125,6 @@ func (cfg *config) watch() error {
 	return nil
 }
 
-// Corefile properties; a line starting with any other word declares a
-// federation: NAME DOMAIN.
-var properties = map[string]bool{
-	"kubeconfig": true, "member": true, "node": true, "zone": true, "region": true,
-	"ttl": true, "grace": true, "fallthrough": true,
-}
-
 func parse(c *caddy.Controller) (*config, error) {
 	var cfg *config
 	for i := 0; c.Next(); i++ {
@@ -206,9 +199,14 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 				return nil, propertyErr(c, prop, args, fmt.Errorf("grace must be a duration in range [0s, 1h]: %s", args[0]))
 			}
 			cfg.grace = d
+		case "explain":
+			if len(args) != 0 {
+				return nil, c.ArgErr()
+			}
+			f.Explain = true
 		case "fallthrough":
 			f.Fall.SetZonesFromArgs(args)
-		default:
+		default: // any other word starts a federation line: NAME DOMAIN
 			if err := addFederation(f, prop, args); err != nil {
 				return nil, c.Err(err.Error())
 			}
@@ -270,6 +268,9 @@ func (cfg *config) addMember(args []string) error {
 
 // addFederation adds the federation line NAME DOMAIN.
 func addFederation(f *fedplugin.Federation, name string, args []string) error {
+	if name == "upstream" && len(args) == 0 {
+		return errors.New("unknown property 'upstream': CNAMEs are always chased now; remove the line")
+	}
 	if len(args) != 1 {
 		return fmt.Errorf("unknown property '%s' (a federation is declared as NAME DOMAIN)", name)
 	}

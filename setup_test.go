@@ -55,7 +55,9 @@ func TestParse(t *testing.T) {
 			ttl 0
 			grace 1m
 			fallthrough
+			explain
 		}`, ""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nexplain yes\n}", "Testfile:4 - Error during parsing: Wrong argument count"},
 		// Unknown property, missing or extra arguments.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nfoo bar baz\n}", "Testfile:4 - Error during parsing: unknown property 'foo'"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed\n}", "Testfile:3 - Error during parsing: unknown property 'myfed'"},
@@ -66,6 +68,8 @@ func TestParse(t *testing.T) {
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nzone a b\n}", "Wrong argument count"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\ngrace\n}", "Wrong argument count"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember a\n}", "Wrong argument count"},
+		// The removed federation plugin's upstream property.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nupstream\n}", "Testfile:4 - Error during parsing: unknown property 'upstream': CNAMEs are always chased now"},
 		// A NAME that is not a DNS-1123 label.
 		{"federation {\nkubeconfig " + kc + "\nMy_Fed example.com\n}", "Testfile:3 - Error during parsing: federation name \"My_Fed\" is not a DNS-1123 label"},
 		// A DOMAIN that is not a hostname of two labels: also a mistyped property.

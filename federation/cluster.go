@@ -33,6 +33,7 @@ type Cluster struct {
 	contact contact
 	kick    chan struct{} // a change that notify should hear of
 	synced  atomic.Bool   // latched: the caches have synced once
+	changes atomic.Int64  // unix nanoseconds of the last change
 
 	shards    memo[Shard]
 	published memo[published]
@@ -193,6 +194,7 @@ func (c *Cluster) Start(notify func()) {
 // changed tells the notify loop and the published-shard memo that
 // something changed.
 func (c *Cluster) changed() {
+	c.changes.Store(time.Now().UnixNano())
 	c.shards.invalidate()
 	c.published.invalidate()
 	select {
@@ -232,6 +234,9 @@ func (c *Cluster) Synced() bool {
 	since, _ := c.contact.down()
 	return since.IsZero() && c.HasSynced()
 }
+
+// LastChange returns when the cluster's objects or API state last changed.
+func (c *Cluster) LastChange() time.Time { return time.Unix(0, c.changes.Load()) }
 
 // Down returns since when the API has not answered and the last error, or the
 // zero time while it answers.

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"fmt"
+	"os"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -19,6 +20,10 @@ func RESTConfig(path, context string) (*rest.Config, error) {
 			return nil, fmt.Errorf("no kubeconfig given and no in-cluster config: %w", err)
 		}
 		return cfg, nil
+	}
+	// Refuse devices and pipes: reading them could block or never end.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("kubeconfig %s: not a regular file", path)
 	}
 	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
 		&clientcmd.ClientConfigLoadingRules{ExplicitPath: path},

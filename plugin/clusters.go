@@ -13,9 +13,8 @@ const LocalCluster = "local"
 // Start starts watching the local cluster and every member; a cluster that
 // is both is watched once. It does not wait for the caches.
 func (f *Federation) Start() {
-	notify := map[*federation.Cluster][]func(){
-		f.Local: {func() { UpdateSynced(LocalCluster, f.Local.Synced()) }},
-	}
+	local := &localWatch{c: f.Local}
+	notify := map[*federation.Cluster][]func(){f.Local: {local.update}}
 	order := []*federation.Cluster{f.Local}
 	f.watches = nil
 	for _, m := range f.Members {
@@ -83,6 +82,28 @@ func (f *Federation) shards(namespace, name string, now time.Time) []federation.
 		}
 	}
 	return shards
+}
+
+// localWatch keeps the local cluster's metric current and logs each change
+// of its API's state once.
+type localWatch struct {
+	c    *federation.Cluster
+	mu   sync.Mutex
+	down bool
+}
+
+func (w *localWatch) update() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	UpdateSynced(LocalCluster, w.c.Synced())
+	since, err := w.c.Down()
+	switch down := !since.IsZero(); {
+	case down && !w.down:
+		log.Warningf("local cluster: API calls failing: %v", err)
+	case !down && w.down:
+		log.Info("local cluster: API answers again")
+	}
+	w.down = !since.IsZero()
 }
 
 // memberWatch keeps a member's metrics current and logs each change of its

@@ -35,6 +35,10 @@ type Federation struct {
 	// empty is read from the local node's labels.
 	Topology federation.Topology
 
+	// Explain answers _explain.<federated name> TXT questions with the
+	// chain behind the name's answer. Off by default: it discloses the
+	// clusters' state to anyone who can ask.
+	Explain bool
 	// Fall lists the zones whose NXDOMAIN answers of the federation zone go
 	// to the next plugin instead.
 	Fall fall.F

@@ -23,6 +23,9 @@ var (
 // ServeDNS implements the plugin.Handler interface.
 func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
+	if len(r.Question) != 1 || state.QClass() != dns.ClassINET {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
+	}
 	qname := state.Name()
 	if domain := matchZone(f.Authority, qname); domain != "" {
 		return f.serveZone(ctx, state, domain)
@@ -30,6 +33,9 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	zone := matchZone(f.Zones, qname)
 	if zone == "" {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
+	}
+	if m, ok := f.explain(state, zone); ok {
+		return dns.RcodeSuccess, w.WriteMsg(m)
 	}
 	name, ok := federation.ParseName(qname, zone)
 	if !ok {
@@ -59,25 +65,10 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	case shard.Healthy:
 		f.local(m, state, zone, shard)
 	default:
-		topo, err := f.topology()
+		l, err := f.failover(ctx, state, m, name, domain)
 		if err != nil {
-			f.warnings.warning("cannot answer federated names with a CNAME: " + err.Error())
 			resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
-			return dns.RcodeServerFailure, errUnknownTopology
-		}
-		l, shards, known := f.nearest(name, topo)
-		target := name.LevelName(l, topo.Zone, topo.Region, domain)
-		if known && slices.Contains(f.Authority, domain) {
-			// The target is in this plugin's own federation zone: answer
-			// it from the shards at hand, as the chase would.
-			m.Answer = append(m.Answer, f.cnameRecord(owner(state), target))
-			if state.QType() != dns.TypeCNAME {
-				at := federation.ZoneName{Kind: federation.LevelName, Name: name, Level: l, Zone: topo.Zone, Region: topo.Region}
-				f.answerLevel(m, target, state.QType(), at, shards, domain)
-				f.negativeSOA(m, domain)
-			}
-		} else {
-			f.cname(ctx, state, m, target)
+			return dns.RcodeServerFailure, err
 		}
 		level = l.String()
 	}
@@ -86,6 +77,31 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 		return dns.RcodeSuccess, err
 	}
 	return dns.RcodeSuccess, nil
+}
+
+// failover answers for an unhealthy local shard with a CNAME to the nearest
+// level that has a healthy shard (SPEC 3.2, 3.3) and returns that level. A
+// target in this plugin's own federation zone is answered from the shards at
+// hand, as the chase through the server would; any other is chased.
+func (f *Federation) failover(ctx context.Context, state request.Request, m *dns.Msg, name federation.Name, domain string) (federation.Level, error) {
+	topo, err := f.topology()
+	if err != nil {
+		f.warnings.warning("cannot answer federated names with a CNAME: " + err.Error())
+		return federation.LevelNone, errUnknownTopology
+	}
+	l, shards, known := f.nearest(name, topo)
+	target := name.LevelName(l, topo.Zone, topo.Region, domain)
+	if !known || !slices.Contains(f.Authority, domain) {
+		f.cname(ctx, state, m, target)
+		return l, nil
+	}
+	m.Answer = append(m.Answer, f.cnameRecord(owner(state), target))
+	if state.QType() != dns.TypeCNAME {
+		at := federation.ZoneName{Kind: federation.LevelName, Name: name, Level: l, Zone: topo.Zone, Region: topo.Region}
+		f.answerLevel(m, target, state.QType(), at, shards, domain)
+		f.negativeSOA(m, domain)
+	}
+	return l, nil
 }
 
 // nearest returns the level the CNAME of an unhealthy local shard points at

@@ -75,3 +75,7 @@ func (c *CoreDNS) Exchange(net, name string, qtype uint16) (*dns.Msg, error) {
 
 // Pid is the CoreDNS process's id.
 func (c *CoreDNS) Pid() int { return c.proc.cmd.Process.Pid }
+
+// ConfPath is the path of the Corefile CoreDNS serves; rewrite it and call
+// Reload to change it.
+func (c *CoreDNS) ConfPath() string { return c.proc.args[1] }

@@ -75,8 +75,8 @@ func (p *proc) stop(sig syscall.Signal) {
 // tail returns the end of the process's log, for error messages.
 func (p *proc) tail() string {
 	b, _ := os.ReadFile(p.log)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
+	if len(b) > 16<<10 {
+		b = b[len(b)-16<<10:]
 	}
 	return string(b)
 }

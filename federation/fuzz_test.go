@@ -1,0 +1,92 @@
+package federation
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzParseName checks that a federated name, once parsed, is made of valid
+// labels and spells the question again.
+func FuzzParseName(f *testing.F) {
+	for _, s := range []string{
+		"nginx.mynamespace.myfed.svc.cluster.local.", "myfed.svc.cluster.local.", "A.B.C.SVC.cluster.local.",
+		`a\.b.c.d.svc.cluster.local.`, "..svc.cluster.local.", "x.nginx.ns.f.svc.cluster.local.",
+	} {
+		f.Add(s, "cluster.local.")
+	}
+	f.Fuzz(func(t *testing.T, qname, zone string) {
+		n, ok := ParseName(qname, zone)
+		if !ok {
+			return
+		}
+		if !IsDNS1035Label(n.Service) || !IsDNS1123Label(n.Namespace) || !IsDNS1123Label(n.Federation) {
+			t.Fatalf("Invalid labels in %+v from %q", n, qname)
+		}
+		z := strings.ToLower(zone)
+		if z == "." {
+			z = ""
+		}
+		if again := n.Service + "." + n.Namespace + "." + n.Federation + ".svc." + z; again != strings.ToLower(qname) {
+			t.Fatalf("%q parsed as %+v, which spells %q", qname, n, again)
+		}
+	})
+}
+
+// FuzzParseZoneName checks that a level name, once parsed, spells the
+// question again, and that no name is both a level and something else.
+func FuzzParseZoneName(f *testing.F) {
+	for _, s := range []string{
+		"nginx.ns.myfed.svc.example.com.", "nginx.ns.myfed.svc.r.example.com.", "nginx.ns.myfed.svc.z.r.example.com.",
+		"svc.example.com.", "ns.dns.example.com.", "example.com.", "a.b.c.d.e.f.g.example.com.",
+	} {
+		f.Add(s)
+	}
+	isFed := func(l string) bool { return l == "myfed" }
+	f.Fuzz(func(t *testing.T, qname string) {
+		z := ParseZoneName(qname, "example.com.", isFed)
+		if z.Kind != LevelName {
+			return
+		}
+		if again := z.Name.LevelName(z.Level, z.Zone, z.Region, "example.com."); again != strings.ToLower(qname) {
+			t.Fatalf("%q parsed as %+v, which spells %q", qname, z, again)
+		}
+	})
+}
+
+// FuzzHierarchy builds shard sets from bytes and checks the hierarchy's
+// invariants: every address at a level belongs to a healthy shard at that
+// level; a level without addresses points one level up; Nearest is the
+// first level, walking up, that has addresses.
+func FuzzHierarchy(f *testing.F) {
+	f.Add([]byte{0, 0, 1, 1, 2, 1}, byte(0), byte(0))
+	f.Add([]byte{3, 1, 7}, byte(3), byte(1))
+	f.Add([]byte{}, byte(2), byte(2))
+	f.Fuzz(func(t *testing.T, data []byte, zoneIndex, regionIndex byte) {
+		var shards []PublishedShard
+		for i := 0; i+2 < len(data) && len(shards) < 64; i += 3 {
+			shards = append(shards, PublishedShard{
+				Region:  string('a' + rune(data[i]%4)),
+				Zones:   []string{string('a' + rune(data[i+1]%4))},
+				Ingress: []netip.Addr{netip.AddrFrom4([4]byte{203, 0, 113, data[i+2]})},
+			})
+		}
+		zone, region := string('a'+rune(zoneIndex%5)), string('a'+rune(regionIndex%5))
+		want := LevelNone
+		for l := LevelZone; l != LevelNone; l = l.Up() {
+			addrs := Addresses(shards, l, zone, region)
+			for _, a := range addrs {
+				if !slices.ContainsFunc(shards, func(s PublishedShard) bool { return s.At(l, zone, region) && slices.Contains(s.Ingress, a) }) {
+					t.Fatalf("Address %v at level %s belongs to no shard there", a, l)
+				}
+			}
+			if len(addrs) > 0 && want == LevelNone {
+				want = l
+			}
+		}
+		if got := Nearest(shards, LevelZone, zone, region); got != want {
+			t.Fatalf("Nearest is %s, but the first level with addresses is %s", got, want)
+		}
+	})
+}

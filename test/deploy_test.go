@@ -1,0 +1,186 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/federated-dns/federation/test/testbed"
+
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// TestManifestsApply server-side applies every manifest of deploy/ to a real
+// apiserver and reads back what it stored, so a broken manifest fails CI.
+func TestManifestsApply(t *testing.T) {
+	c := bed.Cluster("gce-us-east1")
+	stored := map[string]*unstructured.Unstructured{}
+	for _, m := range []string{"rbac.yaml", "member.yaml", "coredns.yaml"} {
+		objs, err := c.Apply(filepath.Join("..", "deploy", m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			stored[o.GetKind()+"/"+o.GetName()] = o
+		}
+	}
+	for _, want := range []string{
+		"ClusterRole/federation-dns", "ClusterRoleBinding/federation-dns", "ServiceAccount/federation-member",
+		"ClusterRoleBinding/federation-member", "ServiceAccount/coredns", "ConfigMap/coredns",
+		"Deployment/coredns", "Service/kube-dns",
+	} {
+		if stored[want] == nil {
+			t.Errorf("Expected %s to be applied, got %v", want, keys(stored))
+		}
+	}
+	// Read back: the Deployment gives the plugin its node, the ConfigMap has
+	// the federation block.
+	dep := stored["Deployment/coredns"]
+	env, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
+	if !strings.Contains(fmt.Sprint(env), "NODE_NAME") || !strings.Contains(fmt.Sprint(env), "spec.nodeName") {
+		t.Errorf("Expected NODE_NAME from spec.nodeName in the Deployment, got %v", env)
+	}
+	corefile, _, _ := unstructured.NestedString(stored["ConfigMap/coredns"].Object, "data", "Corefile")
+	if !strings.Contains(corefile, "federation cluster.local example.com") {
+		t.Errorf("Expected the federation block in the ConfigMap, got %q", corefile)
+	}
+	rules, _, _ := unstructured.NestedSlice(stored["ClusterRole/federation-dns"].Object, "rules")
+	if got := fmt.Sprint(rules); strings.Contains(got, "get") || strings.Contains(got, "secrets") || strings.Contains(got, "create") {
+		t.Errorf("Expected list and watch only, got %v", got)
+	}
+}
+
+func keys(m map[string]*unstructured.Unstructured) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// serviceAccountKubeconfig creates ServiceAccount kube-system/name in cluster
+// c, bound to the ClusterRole role, and writes a kubeconfig that
+// authenticates with a token of it.
+func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name, role string) string {
+	t.Helper()
+	cx := t.Context()
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "kube-system"}}
+	if _, err := c.Client.CoreV1().ServiceAccounts("kube-system").Create(cx, sa, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: "kube-system"}},
+	}
+	if _, err := c.Client.RbacV1().ClusterRoleBindings().Create(cx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = c.Client.RbacV1().ClusterRoleBindings().Delete(t.Context(), name, metav1.DeleteOptions{})
+		_ = c.Client.CoreV1().ServiceAccounts("kube-system").Delete(t.Context(), name, metav1.DeleteOptions{})
+	})
+	expiry := int64(3600)
+	tok, err := c.Client.CoreV1().ServiceAccounts("kube-system").CreateToken(cx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(path, tok.Status.Token); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startPluginOnly runs CoreDNS with the federation plugin alone on the local
+// cluster (also a member) reached through kubeconfig.
+func startPluginOnly(t *testing.T, kubeconfig string) *server {
+	t.Helper()
+	host := fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1))
+	corefile := fmt.Sprintf(`.:53 {
+	bind %[1]s
+	errors
+	prometheus %[1]s:9153
+	federation cluster.local example.com {
+		myfederation example.com
+		kubeconfig %[2]s
+		node %[3]s
+		member %[4]s %[2]s
+	}
+}
+`, host, kubeconfig, testbed.Node, localCluster)
+	c, err := testbed.StartCoreDNS(coredns, t.TempDir(), host+":53", corefile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Stop()
+		if t.Failed() {
+			t.Logf("CoreDNS log:\n%s", c.Log())
+		}
+	})
+	return &server{CoreDNS: c, metrics: host + ":9153"}
+}
+
+// TestLeastPrivilege runs the plugin with a ServiceAccount token bound to
+// exactly deploy/rbac.yaml's role, then with one that lacks a permission.
+func TestLeastPrivilege(t *testing.T) {
+	local := bed.Cluster(localCluster)
+	if _, err := local.Apply("../deploy/rbac.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	least := serviceAccountKubeconfig(t, local, "federation-least", "federation-dns")
+	s := startPluginOnly(t, least)
+	ip := clusterIP(t, localCluster, testbed.Service)
+	s.expectDig(t, nginx, "A", want("NOERROR", nginx+" A "+ip))
+	s.expectDig(t, zoneLevel, "A", want("NOERROR", ingresses(zoneLevel, localCluster)...))
+
+	// Without nodes: the caches never sync; federated names get SERVFAIL,
+	// the metric says so, the log says why, and CoreDNS keeps running.
+	noNodes := &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "federation-dns-no-nodes"},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: []string{"list", "watch"}},
+			{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"list", "watch"}},
+		},
+	}
+	if _, err := local.Client.RbacV1().ClusterRoles().Create(t.Context(), noNodes, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = local.Client.RbacV1().ClusterRoles().Delete(t.Context(), noNodes.Name, metav1.DeleteOptions{})
+	})
+	limitedConfig := serviceAccountKubeconfig(t, local, "federation-limited", noNodes.Name)
+	limited := startPluginOnly(t, limitedConfig)
+	limited.expectDig(t, nginx, "A", want("SERVFAIL"))
+	limited.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "local"}, 0)
+	eventually(t, "a logged reason", func() error {
+		if l := limited.Log(); !strings.Contains(l, "plugin/federation: local cluster: API calls failing") || !strings.Contains(l, "forbidden") {
+			return fmt.Errorf("log has no reason:\n%s", l)
+		}
+		return nil
+	})
+	if !limited.Running() {
+		t.Fatal("CoreDNS exited")
+	}
+	// Tokens never appear in the log.
+	for _, path := range []string{least, limitedConfig} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if tok, ok := strings.CutPrefix(strings.TrimSpace(l), "token: "); ok && strings.Contains(limited.Log()+s.Log(), tok) {
+				t.Error("A token appears in the log")
+			}
+		}
+	}
+}

@@ -16,7 +16,8 @@ import (
 )
 
 // scrape reads the server's /metrics as Prometheus does and returns the
-// value of the series name{labels}, or an error if there is no such series.
+// value of the series name{labels} (a histogram's sample count), or an
+// error if there is no such series.
 func (s *server) scrape(name string, labels map[string]string) (float64, error) {
 	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + s.metrics + "/metrics")
 	if err != nil {
@@ -39,6 +40,8 @@ func (s *server) scrape(name string, labels map[string]string) (float64, error) 
 				return m.Counter.GetValue(), nil
 			case m.Gauge != nil:
 				return m.Gauge.GetValue(), nil
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount()), nil
 			}
 		}
 	}

@@ -3,6 +3,7 @@
 package test
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -87,6 +88,50 @@ func TestAPIServerKilledUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.expectDig(t, nginx, "A", failover)
+}
+
+// TestEtcdKilledUnderLoad kills the etcd behind every apiserver while a
+// bounded client asks steadily: answers stay right from the caches, and
+// after etcd is back a change at the API shows again. No goroutine is left
+// behind by the broken and renewed watches.
+func TestEtcdKilledUnderLoad(t *testing.T) {
+	s := localServer(t)
+	restoreNginx(t)
+	right := want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service))
+	s.expectDig(t, nginx, "A", right)
+	before, err := s.scrape("go_goroutines", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool { return reduce(m).equal(right) })
+
+	time.Sleep(500 * time.Millisecond)
+	bed.KillEtcd()
+	time.Sleep(3 * time.Second)
+	if err := bed.RestartEtcd(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	answers, wrong, failed := stop()
+	t.Logf("%d answers, %d wrong, %d without answer", answers, wrong, failed)
+	if wrong != 0 || failed != 0 || answers < 50 {
+		t.Errorf("Expected only right answers, got %d answers, %d wrong, %d failed", answers, wrong, failed)
+	}
+
+	if err := bed.Cluster(localCluster).SetEndpoints(testbed.Service, localZone, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	s.expectDig(t, nginx, "A", failover)
+	eventually(t, "goroutines back to their level", func() error {
+		after, err := s.scrape("go_goroutines", nil)
+		if err != nil {
+			return err
+		}
+		if after > before+10 {
+			return fmt.Errorf("%v goroutines before, %v after", before, after)
+		}
+		return nil
+	})
 }
 
 // load asks name every 20ms, for at most a minute, until the returned stop

@@ -81,6 +81,18 @@ func (b *Bed) Stop() {
 	}
 }
 
+// KillEtcd stops etcd with SIGKILL, as a crash would; every apiserver
+// loses its storage.
+func (b *Bed) KillEtcd() { b.etcd.stop(syscall.SIGKILL) }
+
+// RestartEtcd starts etcd again on its data and waits for it to be healthy.
+func (b *Bed) RestartEtcd() error {
+	if err := b.etcd.start(); err != nil {
+		return err
+	}
+	return b.waitEtcd()
+}
+
 func (b *Bed) startEtcd() error {
 	path, err := binary(b.bin, "etcd")
 	if err != nil {
@@ -106,8 +118,12 @@ func (b *Bed) startEtcd() error {
 	if err := b.etcd.start(); err != nil {
 		return err
 	}
+	return b.waitEtcd()
+}
+
+func (b *Bed) waitEtcd() error {
 	return waitFor(b.etcd, 30*time.Second, func() error {
-		resp, err := http.Get(url + "/health")
+		resp, err := http.Get(b.etcdURL() + "/health")
 		if err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name, role strin
 // cluster (also a member) reached through kubeconfig.
 func startPluginOnly(t *testing.T, kubeconfig string) *server {
 	t.Helper()
-	host := fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1))
+	host := newHost()
 	corefile := fmt.Sprintf(`.:53 {
 	bind %[1]s
 	errors
@@ -117,17 +117,7 @@ func startPluginOnly(t *testing.T, kubeconfig string) *server {
 	}
 }
 `, host, kubeconfig, testbed.Node, localCluster)
-	c, err := testbed.StartCoreDNS(coredns, t.TempDir(), host+":53", corefile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Stop()
-		if t.Failed() {
-			t.Logf("CoreDNS log:\n%s", c.Log())
-		}
-	})
-	return &server{CoreDNS: c, metrics: host + ":9153"}
+	return runServer(t, t.TempDir(), host, corefile)
 }
 
 // TestLeastPrivilege runs the plugin with a ServiceAccount token bound to

@@ -41,8 +41,7 @@ ghost.mynamespace.myfederation.svc.us-central1-b.us-central1 30 IN A 203.0.113.4
 ghost.mynamespace.myfederation.svc.us-central1-c.us-central1 30 IN A 203.0.113.42
 `
 
-// nextHost hands each CoreDNS of the run its own loopback address, so each
-// can listen on port 53, the only port the glibc resolver uses.
+// nextHost numbers the loopback addresses of newHost.
 var nextHost atomic.Int32
 
 // server is a CoreDNS of the test, serving the local cluster.
@@ -55,8 +54,7 @@ type server struct {
 // on the local cluster at kubeconfig, and the stand-in federation zone.
 func startServer(t *testing.T, kubeconfig string) *server {
 	t.Helper()
-	host := fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1))
-	dir := t.TempDir()
+	host, dir := newHost(), t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "db.example.com"), []byte(exampleZone), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +77,17 @@ example.com:53 {
 	file %[4]s
 }
 `, host, kubeconfig, testbed.Node, filepath.Join(dir, "db.example.com"))
+	return runServer(t, dir, host, corefile)
+}
+
+// newHost hands each CoreDNS of the run its own loopback address, so each
+// can listen on port 53, the only port the glibc resolver uses.
+func newHost() string { return fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1)) }
+
+// runServer runs bin/coredns on corefile in dir, listening on host:53 with
+// metrics on host:9153, until the test ends; its log is shown if it fails.
+func runServer(t *testing.T, dir, host, corefile string) *server {
+	t.Helper()
 	c, err := testbed.StartCoreDNS(coredns, dir, host+":53", corefile)
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ const (
 // that also serves the federation zone example.com from all four members.
 func startFederationServer(t *testing.T, grace string) *server {
 	t.Helper()
-	host := fmt.Sprintf("127.0.1.%d", 10+nextHost.Add(1))
+	host := newHost()
 	var members []string
 	for _, s := range testbed.SeedFederation {
 		members = append(members, fmt.Sprintf("\t\tmember %s %s", s.Cluster, bed.Cluster(s.Cluster).Kubeconfig))
@@ -44,18 +44,7 @@ func startFederationServer(t *testing.T, grace string) *server {
 	}
 }
 `, host, local, testbed.Node, grace, strings.Join(members, "\n"))
-	dir := t.TempDir()
-	c, err := testbed.StartCoreDNS(coredns, dir, host+":53", corefile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Stop()
-		if t.Failed() {
-			t.Logf("CoreDNS log:\n%s", c.Log())
-		}
-	})
-	return &server{CoreDNS: c, metrics: host + ":9153"}
+	return runServer(t, t.TempDir(), host, corefile)
 }
 
 // ingresses returns A records at owner for the seed shards of clusters.

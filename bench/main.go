@@ -19,7 +19,7 @@ import (
 var (
 	names    = flag.Int("names", 100, "distinct names per scenario")
 	duration = flag.Duration("duration", 5*time.Second, "length of one dnsperf run")
-	rounds   = flag.Int("rounds", 3, "interleaved rounds of every scenario")
+	rounds   = flag.Int("rounds", 5, "interleaved rounds of every scenario")
 	scale    = flag.Int("scale", 10000, "services per cluster in the memory test (0 skips it)")
 	out      = flag.String("out", "bench/results.md", "where the report goes")
 )

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 )
@@ -137,12 +138,18 @@ func TestClusterContact(t *testing.T) {
 	}
 	eventually(t, "down notification", func() bool { return len(changes) == 2 })
 	c.contact.watchError(context.Background(), nil, io.EOF) // a normal end of a watch
+	c.contact.watchError(context.Background(), nil, apierrors.NewResourceExpired("too old resource version"))
+	c.contact.watchError(context.Background(), nil, apierrors.NewGone("gone"))
 	if since, _ := c.Down(); since.IsZero() {
-		t.Fatal("Expected a closed watch to leave the cluster down")
+		t.Fatal("Expected a closed or expired watch (410 Gone, then a relist) to leave the state alone")
 	}
 	c.contact.observe(nil) // a list or watch call that succeeded
 	if since, _ := c.Down(); !since.IsZero() || !c.Synced() {
 		t.Fatal("Expected the cluster to be back")
 	}
 	eventually(t, "up notification", func() bool { return len(changes) == 3 })
+	c.contact.watchError(context.Background(), nil, apierrors.NewResourceExpired("too old resource version"))
+	if since, _ := c.Down(); !since.IsZero() {
+		t.Error("Expected a 410 Gone watch (a relist follows) not to count as a failed contact")
+	}
 }

@@ -59,7 +59,7 @@ func TestAPIServerKilledUnderLoad(t *testing.T) {
 	local := bed.Cluster(localCluster)
 	right := want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service))
 	s.expectDig(t, nginx, "A", right)
-
+	before := s.goroutines(t)
 	stop := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool { return reduce(m).equal(right) })
 
 	time.Sleep(500 * time.Millisecond)
@@ -88,6 +88,7 @@ func TestAPIServerKilledUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.expectDig(t, nginx, "A", failover)
+	s.expectGoroutinesBack(t, before)
 }
 
 // TestEtcdKilledUnderLoad kills the etcd behind every apiserver while a
@@ -99,10 +100,7 @@ func TestEtcdKilledUnderLoad(t *testing.T) {
 	restoreNginx(t)
 	right := want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service))
 	s.expectDig(t, nginx, "A", right)
-	before, err := s.scrape("go_goroutines", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := s.goroutines(t)
 	stop := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool { return reduce(m).equal(right) })
 
 	time.Sleep(500 * time.Millisecond)
@@ -122,6 +120,24 @@ func TestEtcdKilledUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.expectDig(t, nginx, "A", failover)
+	s.expectGoroutinesBack(t, before)
+}
+
+// goroutines is the server's go_goroutines.
+func (s *server) goroutines(t *testing.T) float64 {
+	t.Helper()
+	v, err := s.scrape("go_goroutines", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// expectGoroutinesBack waits for the server's goroutines to come back to
+// about before: the watches a fault broke or a reload replaced are gone (a
+// margin for the server's own connections).
+func (s *server) expectGoroutinesBack(t *testing.T, before float64) {
+	t.Helper()
 	eventually(t, "goroutines back to their level", func() error {
 		after, err := s.scrape("go_goroutines", nil)
 		if err != nil {

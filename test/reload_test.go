@@ -48,14 +48,7 @@ func TestReload(t *testing.T) {
 			return nil
 		})
 	}
-	goroutines := func() float64 {
-		v, err := s.scrape("go_goroutines", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	before := goroutines()
+	before := s.goroutines(t)
 
 	// A steady load for the whole test: every answer must be the right one.
 	stop := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool {
@@ -94,14 +87,7 @@ func TestReload(t *testing.T) {
 		t.Errorf("Expected only right answers under reloads, got %d answers, %d wrong, %d failed", answers, wrong, failed)
 	}
 
-	// The watches of the replaced instances are gone (a margin for the
-	// server's own connection goroutines).
-	eventually(t, "goroutines back to their level", func() error {
-		if after := goroutines(); after > before+10 {
-			return fmt.Errorf("%v goroutines before the reloads, %v after", before, after)
-		}
-		return nil
-	})
+	s.expectGoroutinesBack(t, before)
 	if !s.Running() {
 		t.Fatal("CoreDNS exited")
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/federated-dns/federation/test/testbed"
+
+	"github.com/miekg/dns"
 )
 
 const (
@@ -132,6 +134,16 @@ func TestMemberOutageGrace(t *testing.T) {
 	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, all...)...))
 	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 1)
 
+	// A steady load throughout: every answer is the global level with or
+	// without the dead member's shard, never anything else.
+	withAsia := want("NOERROR", ingresses(globalLevel, all...)...)
+	withoutAsia := want("NOERROR", ingresses(globalLevel, "gce-europe-west1", "gce-us-central1", "gce-us-east1")...)
+	stop := load(t, s, globalLevel, dns.TypeA, func(m *dns.Msg) bool {
+		got := reduce(m)
+		got.records = sortedCopy(got.records)
+		return got.equal(withAsia) || got.equal(withoutAsia)
+	})
+
 	asia.Kill()
 	t.Cleanup(func() {
 		if err := asia.Start(); err != nil {
@@ -149,4 +161,15 @@ func TestMemberOutageGrace(t *testing.T) {
 	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, all...)...))
 	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "gce-asia-east1"}, 1)
 	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 1)
+	answers, wrong, failed := stop()
+	t.Logf("%d answers, %d wrong, %d without answer through the outage", answers, wrong, failed)
+	if wrong != 0 || failed != 0 || answers < 50 {
+		t.Errorf("Expected only right answers, got %d answers, %d wrong, %d failed", answers, wrong, failed)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
 }

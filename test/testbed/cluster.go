@@ -74,8 +74,12 @@ func Attach(dir, name string) (*Cluster, error) {
 // Server is the apiserver's URL.
 func (c *Cluster) Server() string { return "https://127.0.0.1:" + strconv.Itoa(c.port) }
 
-// Start starts the apiserver (again, after Stop) and waits for /readyz.
+// Start starts the apiserver (again, after Stop) and waits for /readyz; on
+// a running apiserver it does nothing.
 func (c *Cluster) Start() error {
+	if c.apiserver.running() {
+		return nil
+	}
 	if err := c.apiserver.start(); err != nil {
 		return err
 	}

@@ -1,0 +1,79 @@
+package federation
+
+import (
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+)
+
+// Lookups of a Cluster: they read the informers' caches only.
+
+// Service returns the cached Service namespace/name, or nil.
+func (c *Cluster) Service(namespace, name string) *corev1.Service {
+	obj, ok, err := c.services.GetIndexer().GetByKey(namespace + "/" + name)
+	if err != nil || !ok {
+		return nil
+	}
+	svc, _ := obj.(*corev1.Service)
+	return svc
+}
+
+// EndpointSlices returns the cached EndpointSlices of Service namespace/name.
+func (c *Cluster) EndpointSlices(namespace, name string) []*discoveryv1.EndpointSlice {
+	objs, err := c.slices.GetIndexer().ByIndex(serviceIndex, namespace+"/"+name)
+	if err != nil || len(objs) == 0 {
+		return nil
+	}
+	slices := make([]*discoveryv1.EndpointSlice, 0, len(objs))
+	for _, o := range objs {
+		if s, ok := o.(*discoveryv1.EndpointSlice); ok {
+			slices = append(slices, s)
+		}
+	}
+	return slices
+}
+
+// Shard returns this cluster's shard of the service namespace/name. Results
+// are remembered until the next change of the cluster's objects; the
+// returned Addresses are shared: do not modify them.
+func (c *Cluster) Shard(namespace, name string) Shard {
+	key := namespace + "/" + name
+	gen, s, hit := c.shards.get(key)
+	if hit {
+		return s
+	}
+	svc := c.Service(namespace, name)
+	if svc == nil {
+		return Shard{Kind: Missing} // not remembered, so asking cannot grow the memo
+	}
+	s = NewShard(svc, c.EndpointSlices(namespace, name))
+	c.shards.put(gen, key, s)
+	return s
+}
+
+// NodeTopology returns the zone and region labels of a watched node.
+func (c *Cluster) NodeTopology(node string) (Topology, error) {
+	if node == "" || c.nodes == nil {
+		return Topology{}, errors.New("no node name: set the node option or NODE_NAME")
+	}
+	n := c.node(node)
+	if n == nil {
+		return Topology{}, fmt.Errorf("node %q not found", node)
+	}
+	return TopologyFromLabels(n.Labels)
+}
+
+// node returns the cached Node called name, or nil.
+func (c *Cluster) node(name string) *corev1.Node {
+	if c.nodes == nil || name == "" {
+		return nil
+	}
+	obj, ok, err := c.nodes.GetIndexer().GetByKey(name)
+	if err != nil || !ok {
+		return nil
+	}
+	n, _ := obj.(*corev1.Node)
+	return n
+}

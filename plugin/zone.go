@@ -30,7 +30,9 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	case federation.Apex:
 		switch qtype {
 		case dns.TypeSOA:
-			m.Answer = []dns.RR{f.soa(domain)}
+			soa := f.soa(domain)
+			soa.Header().Name = owner(state)
+			m.Answer = []dns.RR{soa}
 		case dns.TypeNS:
 			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(domain)}}
 		}

@@ -88,6 +88,8 @@ func TestFederationZoneOneShard(t *testing.T) {
 		{Qname: webWest, Qtype: dns.TypeCNAME, Authoritative: true, Answer: []dns.RR{cnameTo(webWest, webGlobal)}},
 		// The apex, empty non-terminals and names that cannot exist.
 		{Qname: "example.com.", Qtype: dns.TypeSOA, Authoritative: true, Answer: []dns.RR{zoneApexSOA}},
+		{Qname: "Example.COM.", Qtype: dns.TypeSOA, Authoritative: true, Answer: []dns.RR{
+			test.SOA("Example.COM. 17 IN SOA ns.dns.example.com. hostmaster.example.com. 1 7200 1800 86400 17")}},
 		{Qname: "example.com.", Qtype: dns.TypeNS, Authoritative: true, Answer: []dns.RR{test.NS("example.com. 17 IN NS ns.dns.example.com.")}},
 		{Qname: "example.com.", Qtype: dns.TypeA, Authoritative: true, Ns: []dns.RR{zoneApexSOA}},
 		{Qname: "svc.example.com.", Qtype: dns.TypeA, Authoritative: true, Ns: []dns.RR{zoneApexSOA}},

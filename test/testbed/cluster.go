@@ -25,8 +25,21 @@ type Cluster struct {
 	Client kubernetes.Interface
 
 	port      int
+	index     int // its place in the bed, which picks its service ranges
 	certDir   string
 	apiserver *proc
+}
+
+// SecondAPIServer starts another kube-apiserver for cluster c, on the same
+// etcd data: a second front door to the same objects, through which the
+// test bed can change them while c's own apiserver is down.
+func (b *Bed) SecondAPIServer(c *Cluster) (*Cluster, error) {
+	second, err := b.newCluster(c.Name+"-second", c.index)
+	if err != nil {
+		return nil, err
+	}
+	second.apiserver.args = append(second.apiserver.args, "--etcd-prefix=/registry-"+c.Name) // the last flag wins
+	return second, second.Start()
 }
 
 func (b *Bed) newCluster(name string, index int) (*Cluster, error) {
@@ -39,7 +52,7 @@ func (b *Bed) newCluster(name string, index int) (*Cluster, error) {
 		return nil, err
 	}
 	dir := filepath.Join(b.Dir, name)
-	c := &Cluster{Name: name, port: port, certDir: filepath.Join(dir, "certs"), Kubeconfig: filepath.Join(dir, "kubeconfig")}
+	c := &Cluster{Name: name, port: port, index: index, certDir: filepath.Join(dir, "certs"), Kubeconfig: filepath.Join(dir, "kubeconfig")}
 	if err := os.MkdirAll(c.certDir, 0o755); err != nil {
 		return nil, err
 	}

@@ -45,8 +45,18 @@ func TestStartedBeforeAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The reflector retries with backoff: allow it time to come back.
-	s.expectDig(t, name, "A", want("NOERROR", name+" A "+ip))
+	// The reflectors retry with a backoff that grows to 30s (with jitter):
+	// allow them time to come back.
+	eventuallyWithin(t, 2*time.Minute, "the answer once the API is up", func() error {
+		got, err := s.dig("udp", name, "A")
+		if err != nil {
+			return err
+		}
+		if w := want("NOERROR", name+" A "+ip); !got.equal(w) {
+			return fmt.Errorf("got %v, want %v", got, w)
+		}
+		return nil
+	})
 	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "local"}, 1)
 }
 

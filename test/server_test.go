@@ -105,11 +105,18 @@ func localServer(t *testing.T) *server {
 	return startServer(t, bed.Cluster(localCluster).Kubeconfig)
 }
 
-// eventually retries check every 100ms for up to 30 seconds: informers see
-// API changes a moment after they are made.
+// eventually retries check every 100ms for up to a minute: informers see
+// API changes a moment after they are made, and reconnect to an apiserver
+// that was down with a backoff of up to 30s.
 func eventually(t *testing.T, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	eventuallyWithin(t, time.Minute, what, check)
+}
+
+// eventuallyWithin is eventually with another limit.
+func eventuallyWithin(t *testing.T, limit time.Duration, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		err := check()
 		if err == nil {

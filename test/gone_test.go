@@ -32,7 +32,7 @@ func TestWatchGoneRelists(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(second.Stop)
-	stop := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool {
+	finish := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool {
 		got := reduce(m)
 		return got.equal(healthy) || got.equal(failover)
 	})
@@ -58,10 +58,6 @@ func TestWatchGoneRelists(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.expectDig(t, nginx, "A", failover)
-	answers, wrong, failed := stop()
-	t.Logf("%d answers, %d wrong, %d without answer", answers, wrong, failed)
-	if wrong != 0 || failed != 0 || answers < 50 {
-		t.Errorf("Expected only right answers, got %d answers, %d wrong, %d failed", answers, wrong, failed)
-	}
+	finish(50)
 	s.expectGoroutinesBack(t, before)
 }

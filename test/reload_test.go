@@ -51,7 +51,7 @@ func TestReload(t *testing.T) {
 	before := s.goroutines(t)
 
 	// A steady load for the whole test: every answer must be the right one.
-	stop := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool {
+	finish := load(t, s, nginx, dns.TypeA, func(m *dns.Msg) bool {
 		return m.Rcode == dns.RcodeSuccess && len(m.Answer) == 1 && m.Answer[0].(*dns.A).A.String() == ip
 	})
 
@@ -81,11 +81,7 @@ func TestReload(t *testing.T) {
 	})
 	time.Sleep(500 * time.Millisecond)
 	expectTTL(7) // the last good Corefile still serves
-	answers, wrong, failed := stop()
-	t.Logf("%d answers, %d wrong, %d without answer during 4 reloads", answers, wrong, failed)
-	if wrong != 0 || failed != 0 || answers < 20 {
-		t.Errorf("Expected only right answers under reloads, got %d answers, %d wrong, %d failed", answers, wrong, failed)
-	}
+	finish(20)
 
 	s.expectGoroutinesBack(t, before)
 	if !s.Running() {

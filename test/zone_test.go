@@ -138,7 +138,7 @@ func TestMemberOutageGrace(t *testing.T) {
 	// without the dead member's shard, never anything else.
 	withAsia := want("NOERROR", ingresses(globalLevel, all...)...)
 	withoutAsia := want("NOERROR", ingresses(globalLevel, "gce-europe-west1", "gce-us-central1", "gce-us-east1")...)
-	stop := load(t, s, globalLevel, dns.TypeA, func(m *dns.Msg) bool {
+	finish := load(t, s, globalLevel, dns.TypeA, func(m *dns.Msg) bool {
 		got := reduce(m)
 		got.records = sortedCopy(got.records)
 		return got.equal(withAsia) || got.equal(withoutAsia)
@@ -161,11 +161,7 @@ func TestMemberOutageGrace(t *testing.T) {
 	s.expectDig(t, globalLevel, "A", want("NOERROR", ingresses(globalLevel, all...)...))
 	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "gce-asia-east1"}, 1)
 	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": "gce-asia-east1"}, 1)
-	answers, wrong, failed := stop()
-	t.Logf("%d answers, %d wrong, %d without answer through the outage", answers, wrong, failed)
-	if wrong != 0 || failed != 0 || answers < 50 {
-		t.Errorf("Expected only right answers, got %d answers, %d wrong, %d failed", answers, wrong, failed)
-	}
+	finish(50)
 }
 
 func sortedCopy(s []string) []string {

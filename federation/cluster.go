@@ -50,8 +50,8 @@ type Nodes struct {
 	Name string
 }
 
-// NewCluster returns a watcher of the cluster behind client; name labels its
-// metrics and logs. Nothing is contacted until Start.
+// NewCluster returns a watcher of the cluster behind client; name goes into
+// its published shards. Nothing is contacted until Start.
 func NewCluster(name string, client kubernetes.Interface, nodes Nodes) *Cluster {
 	c := &Cluster{name: name, kick: make(chan struct{}, 1)}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
@@ -75,9 +75,6 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes) *Cluster 
 	}
 	return c
 }
-
-// Name is the cluster's name in metrics and logs.
-func (c *Cluster) Name() string { return c.name }
 
 func (c *Cluster) informer(obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
 	i := cache.NewSharedIndexInformerWithOptions(lw, obj, cache.SharedIndexInformerOptions{Indexers: indexers})

@@ -18,9 +18,19 @@ import (
 // asked family under the question's owner name, or NODATA.
 func (f *Federation) local(m *dns.Msg, state request.Request, zone string, shard federation.Shard) {
 	m.Answer = addressRecords(f, owner(state), state.QType(), shard.Addresses)
-	if len(m.Answer) == 0 {
-		m.Ns = []dns.RR{f.soa(zone)}
+	f.negativeSOA(m, zone)
+}
+
+// negativeSOA adds the zone's SOA to an answer that ends without a record
+// of the asked type: no answer, NXDOMAIN, or a CNAME whose target has none.
+func (f *Federation) negativeSOA(m *dns.Msg, domain string) {
+	if len(m.Answer) > 0 && m.Rcode == dns.RcodeSuccess {
+		last := m.Answer[len(m.Answer)-1].Header().Rrtype
+		if last != dns.TypeCNAME || m.Question[0].Qtype == dns.TypeCNAME {
+			return
+		}
 	}
+	m.Ns = []dns.RR{f.soa(domain)}
 }
 
 // cname answers with a CNAME to target and, unless the question asks for the

@@ -79,18 +79,6 @@ func (f *Federation) answerLevel(m *dns.Msg, owner string, qtype uint16, zn fede
 	}
 }
 
-// negativeSOA adds the zone's SOA to an answer that ends without a record
-// of the asked type: no answer, NXDOMAIN, or a CNAME whose target has none.
-func (f *Federation) negativeSOA(m *dns.Msg, domain string) {
-	if len(m.Answer) > 0 && m.Rcode == dns.RcodeSuccess {
-		last := m.Answer[len(m.Answer)-1].Header().Rrtype
-		if last != dns.TypeCNAME || m.Question[0].Qtype == dns.TypeCNAME {
-			return
-		}
-	}
-	m.Ns = []dns.RR{f.soa(domain)}
-}
-
 // addressRecords returns the A or AAAA records of addrs for qtype; none for
 // any other type.
 func addressRecords(f *Federation, owner string, qtype uint16, addrs []netip.Addr) []dns.RR {

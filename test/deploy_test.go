@@ -104,20 +104,9 @@ func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name, role strin
 // cluster (also a member) reached through kubeconfig.
 func startPluginOnly(t *testing.T, kubeconfig string) *server {
 	t.Helper()
-	host := newHost()
-	corefile := fmt.Sprintf(`.:53 {
-	bind %[1]s
-	errors
-	prometheus %[1]s:9153
-	federation cluster.local example.com {
-		myfederation example.com
-		kubeconfig %[2]s
-		node %[3]s
-		member %[4]s %[2]s
-	}
-}
-`, host, kubeconfig, testbed.Node, localCluster)
-	return runServer(t, t.TempDir(), host, corefile)
+	return startWith(t, serverConfig{
+		kubeconfig: kubeconfig, zones: "cluster.local example.com", block: []string{"member " + localCluster + " " + kubeconfig},
+	})
 }
 
 // TestLeastPrivilege runs the plugin with a ServiceAccount token bound to

@@ -54,30 +54,50 @@ type server struct {
 // on the local cluster at kubeconfig, and the stand-in federation zone.
 func startServer(t *testing.T, kubeconfig string) *server {
 	t.Helper()
-	host, dir := newHost(), t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "db.example.com"), []byte(exampleZone), 0o644); err != nil {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db.example.com")
+	if err := os.WriteFile(db, []byte(exampleZone), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	corefile := fmt.Sprintf(`.:53 {
-	bind %[1]s
-	errors
-	prometheus %[1]s:9153
-	federation cluster.local {
-		myfederation example.com
-		kubeconfig %[2]s
-		node %[3]s
-		ttl 5
-	}
-	kubernetes cluster.local {
-		kubeconfig %[2]s
-	}
+	return startWith(t, serverConfig{
+		dir: dir, kubeconfig: kubeconfig, zones: "cluster.local", block: []string{"ttl 5"}, kubernetes: true,
+		more: "example.com:53 {\n\tbind %[1]s\n\tfile " + db + "\n}\n",
+	})
 }
-example.com:53 {
-	bind %[1]s
-	file %[4]s
+
+// serverConfig is what differs between the tests' CoreDNS servers.
+type serverConfig struct {
+	dir        string   // for the Corefile and the log; a new temporary one if empty
+	kubeconfig string   // the local cluster's
+	zones      string   // the federation plugin's ZONES
+	block      []string // lines of the federation block besides the federation, kubeconfig and node
+	kubernetes bool     // whether the kubernetes plugin follows it
+	more       string   // further server blocks; %[1]s is the host
 }
-`, host, kubeconfig, testbed.Node, filepath.Join(dir, "db.example.com"))
-	return runServer(t, dir, host, corefile)
+
+// startWith runs bin/coredns on a new loopback host with the federation
+// plugin as c says, metrics on host:9153.
+func startWith(t *testing.T, c serverConfig) *server {
+	t.Helper()
+	host := newHost()
+	if c.dir == "" {
+		c.dir = t.TempDir()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, ".:53 {\n\tbind %[1]s\n\terrors\n\tprometheus %[1]s:9153\n", host)
+	fmt.Fprintf(&b, "\tfederation %s {\n\t\tmyfederation example.com\n\t\tkubeconfig %s\n\t\tnode %s\n", c.zones, c.kubeconfig, testbed.Node)
+	for _, l := range c.block {
+		fmt.Fprintf(&b, "\t\t%s\n", l)
+	}
+	b.WriteString("\t}\n")
+	if c.kubernetes {
+		fmt.Fprintf(&b, "\tkubernetes cluster.local {\n\t\tkubeconfig %s\n\t}\n", c.kubeconfig)
+	}
+	b.WriteString("}\n")
+	if c.more != "" {
+		fmt.Fprintf(&b, c.more, host)
+	}
+	return runServer(t, c.dir, host, b.String())
 }
 
 // newHost hands each CoreDNS of the run its own loopback address, so each

@@ -23,30 +23,13 @@ const (
 // that also serves the federation zone example.com from all four members.
 func startFederationServer(t *testing.T, grace string) *server {
 	t.Helper()
-	host := newHost()
-	var members []string
+	block := []string{"ttl 5", "grace " + grace}
 	for _, s := range testbed.SeedFederation {
-		members = append(members, fmt.Sprintf("\t\tmember %s %s", s.Cluster, bed.Cluster(s.Cluster).Kubeconfig))
+		block = append(block, fmt.Sprintf("member %s %s", s.Cluster, bed.Cluster(s.Cluster).Kubeconfig))
 	}
-	local := bed.Cluster(localCluster).Kubeconfig
-	corefile := fmt.Sprintf(`.:53 {
-	bind %[1]s
-	errors
-	prometheus %[1]s:9153
-	federation cluster.local example.com {
-		myfederation example.com
-		kubeconfig %[2]s
-		node %[3]s
-		ttl 5
-		grace %[4]s
-%[5]s
-	}
-	kubernetes cluster.local {
-		kubeconfig %[2]s
-	}
-}
-`, host, local, testbed.Node, grace, strings.Join(members, "\n"))
-	return runServer(t, t.TempDir(), host, corefile)
+	return startWith(t, serverConfig{
+		kubeconfig: bed.Cluster(localCluster).Kubeconfig, zones: "cluster.local example.com", block: block, kubernetes: true,
+	})
 }
 
 // ingresses returns A records at owner for the seed shards of clusters.

@@ -30,6 +30,7 @@ type Cluster struct {
 	nodes    cache.SharedIndexInformer // nil without a node name
 
 	contact contact
+	probe   func(context.Context) error // nil without a real API (unit tests)
 	kick    chan struct{} // a change that notify should hear of
 	synced  atomic.Bool   // latched: the caches have synced once
 	changes atomic.Int64  // unix nanoseconds of the last change
@@ -53,13 +54,13 @@ type Nodes struct {
 // NewCluster returns a watcher of the cluster behind client; name goes into
 // its published shards. Nothing is contacted until Start.
 func NewCluster(name string, client kubernetes.Interface, nodes Nodes) *Cluster {
-	c := &Cluster{name: name, kick: make(chan struct{}, 1)}
+	c := &Cluster{name: name, kick: make(chan struct{}, 1), probe: versionProbe(client)}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
-	c.services = c.informer(&corev1.Service{}, slimService, nil, listWatch(client,
+	c.services = c.informer("services", &corev1.Service{}, slimService, nil, listWatch(client, "services",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
 		services.Watch, &c.contact, nil))
 	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceAll)
-	c.slices = c.informer(&discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client,
+	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
 		slices.Watch, &c.contact, nil))
 	if nodes.All || nodes.Name != "" {
@@ -69,18 +70,20 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes) *Cluster 
 			tweak = func(o *metav1.ListOptions) { o.FieldSelector = byName }
 		}
 		api := client.CoreV1().Nodes()
-		c.nodes = c.informer(&corev1.Node{}, slimNode, nil, listWatch(client,
+		c.nodes = c.informer("nodes", &corev1.Node{}, slimNode, nil, listWatch(client, "nodes",
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
 			api.Watch, &c.contact, tweak))
 	}
 	return c
 }
 
-func (c *Cluster) informer(obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
+func (c *Cluster) informer(resource string, obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
 	i := cache.NewSharedIndexInformerWithOptions(lw, obj, cache.SharedIndexInformerOptions{Indexers: indexers})
 	// These fail only once the informer has started.
 	_ = i.SetTransform(transform)
-	_ = i.SetWatchErrorHandlerWithContext(c.contact.watchError)
+	_ = i.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		c.contact.watchError(resource, err)
+	})
 	_, _ = i.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { c.changed() },
 		UpdateFunc: func(any, any) { c.changed() },
@@ -89,10 +92,11 @@ func (c *Cluster) informer(obj runtime.Object, transform cache.TransformFunc, in
 	return i
 }
 
-// listWatch lists and watches with the given functions of client, reporting the outcome
-// of every call to ct; tweak, if not nil, adjusts the options of each call.
+// listWatch lists and watches resource with the given functions of client,
+// reporting the outcome of every call to ct; tweak, if not nil, adjusts the
+// options of each call.
 func listWatch(
-	client any,
+	client any, resource string,
 	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
 	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
 	ct *contact, tweak func(*metav1.ListOptions),
@@ -103,7 +107,7 @@ func listWatch(
 				tweak(&o)
 			}
 			obj, err := list(ctx, o)
-			ct.observe(err)
+			ct.observe(resource, err)
 			return obj, err
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
@@ -111,7 +115,7 @@ func listWatch(
 				tweak(&o)
 			}
 			w, err := watchFn(ctx, o)
-			ct.observe(err)
+			ct.observe(resource, err)
 			return w, err
 		},
 	}
@@ -161,6 +165,9 @@ func (c *Cluster) Start(notify func()) {
 	for _, i := range c.informers() {
 		c.wg.Go(func() { i.RunWithContext(ctx) })
 		synced = append(synced, i.HasSynced)
+	}
+	if c.probe != nil {
+		c.wg.Go(func() { c.probeLoop(ctx) })
 	}
 	if notify == nil {
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,24 +133,76 @@ func TestClusterContact(t *testing.T) {
 		t.Fatal("Expected the cluster to be synced when it says so")
 	}
 
-	c.contact.watchError(context.Background(), nil, errors.New("connection refused"))
+	c.contact.watchError("services", errors.New("connection refused"))
 	if since, err := c.Down(); since.IsZero() || err == nil || c.Synced() {
 		t.Fatalf("Expected the cluster to be down, got %v %v", since, err)
 	}
 	eventually(t, "down notification", func() bool { return len(changes) == 2 })
-	c.contact.watchError(context.Background(), nil, io.EOF) // a normal end of a watch
-	c.contact.watchError(context.Background(), nil, apierrors.NewResourceExpired("too old resource version"))
-	c.contact.watchError(context.Background(), nil, apierrors.NewGone("gone"))
+	c.contact.watchError("services", io.EOF) // a normal end of a watch
+	c.contact.watchError("services", apierrors.NewResourceExpired("too old resource version"))
+	c.contact.watchError("services", apierrors.NewGone("gone"))
 	if since, _ := c.Down(); since.IsZero() {
 		t.Fatal("Expected a closed or expired watch (410 Gone, then a relist) to leave the state alone")
 	}
-	c.contact.observe(nil) // a list or watch call that succeeded
+	c.contact.observe("services", nil) // a list or watch call that succeeded
 	if since, _ := c.Down(); !since.IsZero() || !c.Synced() {
 		t.Fatal("Expected the cluster to be back")
 	}
 	eventually(t, "up notification", func() bool { return len(changes) == 3 })
-	c.contact.watchError(context.Background(), nil, apierrors.NewResourceExpired("too old resource version"))
-	if since, _ := c.Down(); !since.IsZero() {
-		t.Error("Expected a 410 Gone watch (a relist follows) not to count as a failed contact")
+}
+
+// TestContactExpiredIsNoOutage: a 410 Gone or a too-large resource version,
+// from a list or a watch, is a normal relist while the API answers (SPEC
+// 4.5.1), never an outage.
+func TestContactExpiredIsNoOutage(t *testing.T) {
+	tooLarge := apierrors.NewTimeoutError("Too large resource version", 1)
+	tooLarge.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge}}
+	for _, err := range []error{
+		apierrors.NewResourceExpired("too old resource version"),
+		apierrors.NewGone("gone"),
+		tooLarge,
+	} {
+		var c contact
+		c.observe("services", err)
+		c.watchError("endpointslices", err)
+		if since, _ := c.down(); !since.IsZero() {
+			t.Errorf("Expected %v not to count as a failed contact", err)
+		}
+	}
+}
+
+// TestContactPerResource: an API that answers Services but refuses
+// EndpointSlices (403) stays down, and its error names the resource; it
+// does not flip each time the Services call succeeds (SPEC 4.5.1).
+func TestContactPerResource(t *testing.T) {
+	var c contact
+	flips := 0
+	c.onChange = func() { flips++ }
+	forbidden := apierrors.NewForbidden(discoveryv1.Resource("endpointslices"), "", errors.New("no RBAC"))
+	for range 3 {
+		c.observe("services", nil)
+		c.observe("endpointslices", forbidden)
+	}
+	since, err := c.down()
+	if since.IsZero() || err == nil || !strings.HasPrefix(err.Error(), "endpointslices: ") {
+		t.Fatalf("Expected the cluster down with an error naming endpointslices, got %v %v", since, err)
+	}
+	if !apierrors.IsForbidden(err) {
+		t.Errorf("Expected the API's error wrapped, got %v", err)
+	}
+	if flips != 1 {
+		t.Errorf("Expected one change of state, got %d", flips)
+	}
+	c.observe("services", errors.New("connection refused"))
+	if s, _ := c.down(); !s.Equal(since) {
+		t.Errorf("Expected the outage counted from the first failed contact %v, got %v", since, s)
+	}
+	c.observe("endpointslices", nil)
+	if s, err := c.down(); s.IsZero() || !strings.HasPrefix(err.Error(), "services: ") {
+		t.Errorf("Expected the cluster still down through services, got %v %v", s, err)
+	}
+	c.observe("services", nil)
+	if s, _ := c.down(); !s.IsZero() {
+		t.Error("Expected the cluster back once every resource answers")
 	}
 }

@@ -35,19 +35,31 @@ func (f *Federation) negativeSOA(m *dns.Msg, domain string) {
 
 // cname answers with a CNAME to target and, unless the question asks for the
 // CNAME itself, chases it through this server so that a stub resolver gets
-// the target's records in the same answer (SPEC 3.3, 3.4).
+// the target's records in the same answer (SPEC 3.3, 3.4). The chase ends
+// with SERVFAIL where the chain would pass maxChain CNAMEs (SPEC 3.7); a
+// target this server cannot answer (REFUSED, NOTIMP) leaves the CNAME alone
+// with NOERROR, for the client's resolver to follow.
 func (f *Federation) cname(ctx context.Context, state request.Request, m *dns.Msg, target string) {
 	target = strings.ToLower(target)
 	m.Answer = append(m.Answer, f.cnameRecord(owner(state), target))
 	if state.QType() == dns.TypeCNAME || f.Upstream == nil {
 		return
 	}
-	resp, err := f.Upstream.Lookup(ctx, state, target, state.QType())
+	if chainDepth(ctx) >= maxChain-1 {
+		m.Rcode = dns.RcodeServerFailure
+		f.warnings.warning("chain:"+state.Name(), fmt.Sprintf("CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain))
+		return
+	}
+	resp, err := f.Upstream.Lookup(deeper(ctx), state, target, state.QType())
 	if err != nil || resp == nil {
-		return // the CNAME stays; the client may chase it itself
+		return
+	}
+	if resp.Rcode == dns.RcodeRefused || resp.Rcode == dns.RcodeNotImplemented {
+		return
 	}
 	m.Answer = append(m.Answer, resp.Answer...)
 	m.Rcode = resp.Rcode
+	m.Truncated = m.Truncated || resp.Truncated
 	if len(resp.Answer) == 0 || resp.Rcode != dns.RcodeSuccess {
 		m.Ns = resp.Ns
 	}
@@ -107,7 +119,7 @@ func (f *Federation) isEndpointName(n federation.Name) bool {
 	if svc == nil || svc.Spec.ClusterIP != corev1.ClusterIPNone {
 		return false
 	}
-	f.warnings.warning(fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", n.Federation, n.Federation))
+	f.warnings.warning("collision:"+n.Federation, fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", n.Federation, n.Federation))
 	return true
 }
 

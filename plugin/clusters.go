@@ -25,6 +25,7 @@ func (f *Federation) Start() {
 		}
 		notify[m.Cluster] = append(notify[m.Cluster], w.update)
 	}
+	holdSeries(f.seriesNames())
 	for _, c := range order {
 		fns := notify[c]
 		c.Start(func() {
@@ -42,6 +43,16 @@ func (f *Federation) Stop() {
 		w.m.Stop()
 		w.stop()
 	}
+	releaseSeries(f.seriesNames())
+}
+
+// seriesNames are the cluster labels of this instance's metric series.
+func (f *Federation) seriesNames() []string {
+	names := []string{LocalCluster}
+	for _, m := range f.Members {
+		names = append(names, m.Name)
+	}
+	return names
 }
 
 // WaitForSync waits up to timeout for every cluster's caches to sync.
@@ -139,12 +150,14 @@ func (w *memberWatch) update() {
 	case w.m.HasSynced():
 		state = memberUp
 	}
-	if state == memberInGrace && w.timer == nil {
-		w.timer = time.AfterFunc(left, w.update)
-	}
-	if state != memberInGrace && w.timer != nil {
+	// The timer is re-armed on every update: the API may have answered and
+	// failed again since the last one, which moves the end of the grace.
+	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil
+	}
+	if state == memberInGrace {
+		w.timer = time.AfterFunc(left, w.update)
 	}
 
 	UpdateSynced(name, w.m.Synced())

@@ -74,22 +74,27 @@ func New() *Federation {
 
 const defaultTTL = 30
 
-// onceLog logs each distinct message once, so a cause that fails every query
-// shows up once in the log, not once per query.
+// onceLog logs each distinct cause once, so a cause that fails every query
+// shows up once in the log, not once per query. It remembers at most
+// onceLogLimit causes: keys may come from questions, and a flood of distinct
+// ones must not grow memory.
 type onceLog struct {
 	mu   sync.Mutex
 	seen map[string]bool
 }
 
-func (o *onceLog) warning(msg string) {
+const onceLogLimit = 1024
+
+// warning logs msg unless a message with the same key was logged before.
+func (o *onceLog) warning(key, msg string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.seen[msg] {
+	if o.seen[key] || len(o.seen) >= onceLogLimit {
 		return
 	}
 	if o.seen == nil {
 		o.seen = map[string]bool{}
 	}
-	o.seen[msg] = true
+	o.seen[key] = true
 	log.Warning(msg)
 }

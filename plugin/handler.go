@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -18,12 +19,13 @@ import (
 var (
 	errUnsynced        = errors.New("federation: local cluster caches not synced")
 	errUnknownTopology = errors.New("federation: local zone or region unknown")
+	errNameTooLong     = errors.New("federation: CNAME target longer than 255 octets")
 )
 
 // ServeDNS implements the plugin.Handler interface.
 func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
-	if len(r.Question) != 1 || state.QClass() != dns.ClassINET {
+	if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1 || state.QClass() != dns.ClassINET {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
 	}
 	qname := state.Name()
@@ -45,9 +47,9 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	if !ok {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
 	}
-	server := metrics.WithServer(ctx)
+	count := f.counter(ctx, name.Federation)
 	if !f.Local.HasSynced() {
-		resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
+		count(levelNone)
 		return dns.RcodeServerFailure, errUnsynced
 	}
 	if f.isEndpointName(name) {
@@ -67,12 +69,15 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	default:
 		l, err := f.failover(ctx, state, m, name, domain)
 		if err != nil {
-			resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
+			count(levelNone)
 			return dns.RcodeServerFailure, err
 		}
 		level = l.String()
 	}
-	resolutions.WithLabelValues(server, name.Federation, level).Inc()
+	if m.Rcode == dns.RcodeServerFailure {
+		level = levelNone // a chain too long (SPEC 3.7)
+	}
+	count(level)
 	if err := w.WriteMsg(m); err != nil {
 		return dns.RcodeSuccess, err
 	}
@@ -86,11 +91,15 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 func (f *Federation) failover(ctx context.Context, state request.Request, m *dns.Msg, name federation.Name, domain string) (federation.Level, error) {
 	topo, err := f.topology()
 	if err != nil {
-		f.warnings.warning("cannot answer federated names with a CNAME: " + err.Error())
+		f.warnings.warning("topology:"+err.Error(), "cannot answer federated names with a CNAME: "+err.Error())
 		return federation.LevelNone, errUnknownTopology
 	}
 	l, shards, known := f.nearest(name, topo)
 	target := name.LevelName(l, topo.Zone, topo.Region, domain)
+	if len(target) > maxNameLength {
+		f.warnings.warning("long:"+name.Federation, fmt.Sprintf("cannot answer %s: its CNAME target at the %s level is longer than 255 octets", state.Name(), l))
+		return federation.LevelNone, errNameTooLong
+	}
 	if !known || !slices.Contains(f.Authority, domain) {
 		f.cname(ctx, state, m, target)
 		return l, nil
@@ -120,6 +129,17 @@ func (f *Federation) nearest(name federation.Name, topo federation.Topology) (l 
 		l = federation.LevelGlobal
 	}
 	return l, shards, true
+}
+
+// counter returns the function that counts how a question of federation
+// fed was answered. Only the client's own question counts: a chase that
+// re-enters the server for a CNAME target is part of its answer.
+func (f *Federation) counter(ctx context.Context, fed string) func(level string) {
+	if chainDepth(ctx) > 0 {
+		return func(string) {}
+	}
+	server := metrics.WithServer(ctx)
+	return func(level string) { resolutions.WithLabelValues(server, fed, level).Inc() }
 }
 
 // Name implements the plugin.Handler interface.

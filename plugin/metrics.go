@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"sync"
+
 	coreplugin "github.com/coredns/coredns/plugin"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,4 +48,37 @@ func UpdateSynced(cluster string, synced bool) {
 		v = 1
 	}
 	clusterSynced.WithLabelValues(cluster).Set(v)
+}
+
+// clusterSeries counts, per cluster label, the running plugin instances that
+// report on it. A reload starts the new instance before it stops the old one,
+// so a cluster kept by the reload keeps its series, and a member removed by
+// it loses them (SPEC 7).
+var clusterSeries = struct {
+	sync.Mutex
+	held map[string]int
+}{held: map[string]int{}}
+
+func holdSeries(clusters []string) {
+	clusterSeries.Lock()
+	defer clusterSeries.Unlock()
+	for _, c := range clusters {
+		clusterSeries.held[c]++
+	}
+}
+
+func releaseSeries(clusters []string) {
+	clusterSeries.Lock()
+	defer clusterSeries.Unlock()
+	for _, c := range clusters {
+		if clusterSeries.held[c] == 0 {
+			continue // never held: Stop without Start
+		}
+		if clusterSeries.held[c]--; clusterSeries.held[c] > 0 {
+			continue
+		}
+		delete(clusterSeries.held, c)
+		clusterSynced.DeleteLabelValues(c)
+		healthyShards.DeleteLabelValues(c)
+	}
 }

@@ -1,15 +1,11 @@
 package plugin
 
+import "time"
+
 // Ready implements the ready.Readiness interface: true once the local
-// cluster's caches and every member's have synced.
+// cluster's caches have synced and every member has synced or passed its
+// grace (SPEC 8), so a remote member's outage never makes the cluster's own
+// DNS unready for longer than the grace.
 func (f *Federation) Ready() bool {
-	if !f.Local.HasSynced() {
-		return false
-	}
-	for _, m := range f.Members {
-		if !m.HasSynced() {
-			return false
-		}
-	}
-	return true
+	return f.Local.HasSynced() && f.settled(time.Now())
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	coreplugin "github.com/coredns/coredns/plugin"
-	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/coredns/coredns/request"
 
 	"github.com/federated-dns/federation/federation"
@@ -37,9 +36,7 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(domain)}}
 		}
 	case federation.NameServer:
-		if ip, err := netip.ParseAddr(state.LocalIP()); err == nil {
-			m.Answer = addressRecords(f, owner(state), qtype, []netip.Addr{ip.Unmap()})
-		}
+		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.LevelName:
 		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now)
 		f.answerLevel(m, owner(state), qtype, zn, shards, domain)
@@ -57,8 +54,9 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 }
 
 // answerLevel answers the level name owner for qtype: the ingress IPs of
-// the healthy shards at that level, or a CNAME one level up, followed within
-// the zone for A and AAAA; the global level without a shard is NXDOMAIN.
+// the healthy shards at that level (NODATA for other types), or a CNAME one
+// level up, followed within the zone for every type but CNAME (SPEC 4.3,
+// 4.4); the global level without a shard is NXDOMAIN.
 func (f *Federation) answerLevel(m *dns.Msg, owner string, qtype uint16, zn federation.ZoneName, shards []federation.PublishedShard, domain string) {
 	for l := zn.Level; ; {
 		if addrs := federation.Addresses(shards, l, zn.Zone, zn.Region); len(addrs) > 0 {
@@ -72,7 +70,7 @@ func (f *Federation) answerLevel(m *dns.Msg, owner string, qtype uint16, zn fede
 		l = l.Up()
 		target := zn.Name.LevelName(l, zn.Zone, zn.Region, domain)
 		m.Answer = append(m.Answer, f.cnameRecord(owner, target))
-		if qtype != dns.TypeA && qtype != dns.TypeAAAA {
+		if qtype == dns.TypeCNAME {
 			return
 		}
 		owner = target
@@ -93,6 +91,3 @@ func addressRecords(f *Federation, owner string, qtype uint16, addrs []netip.Add
 	}
 	return rrs
 }
-
-// nameServer is the target of the federation zone's NS record.
-func nameServer(domain string) string { return dnsutil.Join("ns.dns", domain) }

@@ -1,0 +1,62 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// A watch on a connection that a black hole swallows (packets dropped, a
+// frozen proxy) neither ends nor errs for minutes. The probe asks the API
+// for its version every probeInterval, each time allowed probeTimeout, over
+// the clients' shared connection: a black hole fails it within
+// probeInterval+probeTimeout, inside the 15s of SPEC 4.5.1.
+const (
+	probeInterval = 5 * time.Second
+	probeTimeout  = 5 * time.Second
+)
+
+// versionProbe returns a call of the API's /version over client's
+// connection, or nil for a client without one (the fake clientset).
+func versionProbe(client kubernetes.Interface) func(context.Context) error {
+	rc, ok := client.Discovery().RESTClient().(*rest.RESTClient)
+	if !ok || rc == nil {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		err := rc.Get().AbsPath("/version").Do(ctx).Error()
+		var status apierrors.APIStatus
+		if errors.As(err, &status) {
+			return nil // the API answered, if only to refuse
+		}
+		return err
+	}
+}
+
+// probeLoop probes the API until ctx ends and reports each outcome as the
+// resource "api".
+func (c *Cluster) probeLoop(ctx context.Context) {
+	t := time.NewTicker(probeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		err := c.probe(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = errors.New("no answer within 5s")
+		}
+		c.contact.observe("api", err)
+	}
+}

@@ -6,6 +6,8 @@ package federation
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -15,10 +17,13 @@ import (
 	"github.com/coredns/coredns/core/dnsserver"
 	coreplugin "github.com/coredns/coredns/plugin"
 	clog "github.com/coredns/coredns/plugin/pkg/log"
+	"github.com/coredns/coredns/plugin/pkg/transport"
 	"github.com/coredns/coredns/plugin/pkg/upstream"
 
 	fed "github.com/federated-dns/federation/federation"
 	fedplugin "github.com/federated-dns/federation/plugin"
+
+	"github.com/miekg/dns"
 )
 
 const pluginName = fedplugin.Name
@@ -41,6 +46,11 @@ func setup(c *caddy.Controller) error {
 		return coreplugin.Error(pluginName, err)
 	}
 	f.Upstream = upstream.New()
+	if len(f.Members) > 0 {
+		if addr, ok := serverAddress(dnsserver.GetConfig(c)); ok {
+			f.Hostnames = fedplugin.NewHostnames(fedplugin.ServerLookup(addr))
+		}
+	}
 
 	c.OnStartup(func() error {
 		f.Start()
@@ -59,6 +69,26 @@ func setup(c *caddy.Controller) error {
 		return f
 	})
 	return nil
+}
+
+// serverAddress is where this server block answers plain DNS on this host,
+// for resolving ingress hostnames through the server itself; false for
+// blocks of other transports (tls://, https://, grpc://).
+func serverAddress(cfg *dnsserver.Config) (string, bool) {
+	if cfg.Transport != transport.DNS {
+		return "", false
+	}
+	host := "127.0.0.1"
+	if len(cfg.ListenHosts) > 0 && cfg.ListenHosts[0] != "" {
+		host = cfg.ListenHosts[0]
+		if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+			host = "127.0.0.1"
+			if ip.Is6() {
+				host = "::1"
+			}
+		}
+	}
+	return net.JoinHostPort(host, cfg.Port), true
 }
 
 func parse(c *caddy.Controller) (*config, error) {
@@ -80,9 +110,16 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 	cfg := &config{plugin: f, node: os.Getenv("NODE_NAME"), grace: 30 * time.Second}
 	zones := coreplugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
 
+	seen := map[string]bool{}
 	for c.NextBlock() {
 		prop := c.Val()
 		args := c.RemainingArgs()
+		if once[prop] {
+			if seen[prop] {
+				return nil, c.Errf("property '%s' is given twice", prop)
+			}
+			seen[prop] = true
+		}
 		var err error
 		switch prop {
 		case "kubeconfig":
@@ -153,6 +190,9 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 		return nil, c.Err("no federation given: add a line NAME DOMAIN")
 	}
 	f.Zones, f.Authority = splitZones(zones, f.Federations)
+	if err := checkZones(f.Zones, f.Federations); err != nil {
+		return nil, c.Err(err.Error())
+	}
 	if len(cfg.members) == 0 {
 		f.Authority = nil // without members, the federation zone's shards are unknown
 	}
@@ -167,7 +207,7 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 
 // addFederation adds the federation line NAME DOMAIN.
 func addFederation(f *fedplugin.Federation, name string, args []string) error {
-	if name == "upstream" && len(args) == 0 {
+	if name == "upstream" {
 		return errors.New("unknown property 'upstream': CNAMEs are always chased now; remove the line")
 	}
 	if len(args) != 1 {
@@ -200,7 +240,33 @@ func federationDomain(s string) (string, error) {
 			return "", fmt.Errorf("domain %q is not a hostname: label %q is not a DNS-1123 label", s, l)
 		}
 	}
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return "", fmt.Errorf("domain %q is not a hostname: its last label is all digits (an address?)", s)
+	}
 	return d + ".", nil
+}
+
+// once lists the properties that may be given once only.
+var once = map[string]bool{
+	"kubeconfig": true, "node": true, "zone": true, "region": true,
+	"ttl": true, "grace": true, "explain": true, "fallthrough": true,
+}
+
+// checkZones refuses cluster zones that would make the plugin inert or send
+// another plugin's names to the federation zone: the root zone, and a
+// federation domain equal to, under or above a cluster zone.
+func checkZones(cluster []string, federations map[string]string) error {
+	for _, z := range cluster {
+		if z == "." {
+			return errors.New("the root zone cannot be a cluster zone: list the zones, e.g. 'federation cluster.local example.com'")
+		}
+		for name, d := range federations {
+			if dns.IsSubDomain(z, d) || dns.IsSubDomain(d, z) {
+				return fmt.Errorf("federation %s: domain %s overlaps the cluster zone %s", name, d, z)
+			}
+		}
+	}
+	return nil
 }
 
 // propertyErr reports a bad property value. When the line reads like a

@@ -37,6 +37,15 @@ func writeKubeconfig(t *testing.T) string {
 
 func TestParse(t *testing.T) {
 	kc := writeKubeconfig(t)
+	t.Setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1") // an in-cluster config to fall back to, wrongly
+	t.Setenv("KUBERNETES_SERVICE_PORT", "443")
+	empty := filepath.Join(t.TempDir(), "empty")
+	noServer := filepath.Join(t.TempDir(), "noserver")
+	for path, text := range map[string]string{empty: "", noServer: strings.Replace(kubeconfigYAML, `{server: "https://127.0.0.1:6443"}`, "{}", 1)} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		input   string
 		wantErr string // empty: no error
@@ -103,6 +112,22 @@ func TestParse(t *testing.T) {
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 /nonexistent\n}", "Testfile:4 - Error during parsing: member c1: kubeconfig /nonexistent:"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + " nosuchcontext\n}", "nosuchcontext"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + kc + " ctx extra\n}", "Wrong argument count"},
+		// The removed plugin's upstream with an address, caught as a domain of digits.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nupstream 8.8.8.8\n}", "Testfile:4 - Error during parsing: unknown property 'upstream'"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed 10.0.0.1\n}", "Testfile:3 - Error during parsing: federation myfed: domain \"10.0.0.1\" is not a hostname: its last label is all digits"},
+		// Properties given twice.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nttl 5\nttl 6\n}", "Testfile:5 - Error during parsing: property 'ttl' is given twice"},
+		{"federation {\nkubeconfig " + kc + "\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:3 - Error during parsing: property 'kubeconfig' is given twice"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nexplain\nexplain\n}", "property 'explain' is given twice"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\ngrace 1s\ngrace 2s\n}", "property 'grace' is given twice"},
+		// Kubeconfigs that name no server: never the in-cluster config.
+		{"federation {\nkubeconfig " + empty + "\nmyfed example.com\n}", "Testfile:2 - Error during parsing: kubeconfig: kubeconfig " + empty + ":"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + empty + "\n}", "Testfile:4 - Error during parsing: member c1: kubeconfig " + empty + ":"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + noServer + "\n}", "member c1: kubeconfig " + noServer + ":"},
+		// The root zone, and domains overlapping a cluster zone.
+		{"federation . {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:4 - Error during parsing: the root zone cannot be a cluster zone"},
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed fed.cluster.local\n}", "federation myfed: domain fed.cluster.local. overlaps the cluster zone cluster.local."},
+		{"federation svc.example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "federation myfed: domain example.com. overlaps the cluster zone svc.example.com."},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
 	}

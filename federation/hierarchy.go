@@ -50,6 +50,10 @@ type PublishedShard struct {
 	Zones []string
 	// Ingress holds the LoadBalancer ingress IPs.
 	Ingress []netip.Addr
+	// Hostnames holds the LoadBalancer ingress hostnames (AWS load
+	// balancers publish only these), lower-case and fully qualified; their
+	// addresses are resolved off the query path (SPEC 4.2.1).
+	Hostnames []string
 }
 
 // At reports whether the shard counts at level l of zone and region.

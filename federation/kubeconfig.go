@@ -25,13 +25,20 @@ func RESTConfig(path, context string) (*rest.Config, error) {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("kubeconfig %s: not a regular file", path)
 	}
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: path},
-		&clientcmd.ConfigOverrides{CurrentContext: context},
-	)
-	cfg, err := loader.ClientConfig()
+	// Loaded without the deferred loader, which would fall back to the
+	// in-cluster config for an empty file: a member must never silently
+	// become the local cluster.
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: path}
+	raw, err := rules.Load()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	cfg, err := clientcmd.NewNonInteractiveClientConfig(*raw, context, &clientcmd.ConfigOverrides{}, rules).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	if cfg.Host == "" {
+		return nil, fmt.Errorf("kubeconfig %s: names no server", path)
 	}
 	return cfg, nil
 }

@@ -3,13 +3,14 @@ package federation
 import (
 	"net/netip"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
 
 // PublishedShard returns the cluster's shard of the service namespace/name
-// when it is published (SPEC 4.2): a LoadBalancer Service with ingress IPs
-// and ready endpoints. Its zones are those of its ready endpoints (their zone,
+// when it is published (SPEC 4.2): a LoadBalancer Service with ingress (IPs
+// or hostnames) and ready endpoints. Its zones are those of its ready endpoints (their zone,
 // else their node's zone label), its region the region label of those nodes,
 // else of any node of the cluster.
 // Results are remembered until the next change of the cluster's objects.
@@ -42,8 +43,11 @@ func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 		if ip, err := netip.ParseAddr(in.IP); err == nil && !slices.Contains(s.Ingress, ip.Unmap()) {
 			s.Ingress = append(s.Ingress, ip.Unmap())
 		}
+		if h, ok := hostname(in.Hostname); ok && !slices.Contains(s.Hostnames, h) {
+			s.Hostnames = append(s.Hostnames, h)
+		}
 	}
-	if len(s.Ingress) == 0 {
+	if len(s.Ingress) == 0 && len(s.Hostnames) == 0 {
 		return PublishedShard{}, false
 	}
 	ready := false
@@ -93,13 +97,29 @@ func (c *Cluster) anyRegion() string {
 	return ""
 }
 
-// PublishedShards counts the cluster's published shards, over all services.
-func (c *Cluster) PublishedShards() int {
-	n := 0
+// CountPublished counts the cluster's published shards, over all services,
+// and returns the ingress hostnames among them.
+func (c *Cluster) CountPublished() (n int, hostnames []string) {
 	for _, obj := range c.services.GetStore().List() {
-		if _, ok := c.publishedShard(obj.(*corev1.Service)); ok {
+		if s, ok := c.publishedShard(obj.(*corev1.Service)); ok {
 			n++
+			hostnames = append(hostnames, s.Hostnames...)
 		}
 	}
-	return n
+	return n, hostnames
+}
+
+// hostname returns an ingress hostname lower-case and fully qualified, and
+// whether it is a hostname of DNS-1123 labels.
+func hostname(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSuffix(s, "."))
+	if s == "" || len(s) > 253 {
+		return "", false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if !IsDNS1123Label(l) {
+			return "", false
+		}
+	}
+	return s + ".", true
 }

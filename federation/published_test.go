@@ -23,8 +23,12 @@ func loadBalancer(name string, ingress ...string) *corev1.Service {
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"},
 		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: "10.0.0.1"},
 	}
-	for _, ip := range ingress {
-		svc.Status.LoadBalancer.Ingress = append(svc.Status.LoadBalancer.Ingress, corev1.LoadBalancerIngress{IP: ip})
+	for _, in := range ingress {
+		if _, err := netip.ParseAddr(in); err == nil {
+			svc.Status.LoadBalancer.Ingress = append(svc.Status.LoadBalancer.Ingress, corev1.LoadBalancerIngress{IP: in})
+		} else {
+			svc.Status.LoadBalancer.Ingress = append(svc.Status.LoadBalancer.Ingress, corev1.LoadBalancerIngress{Hostname: in})
+		}
 	}
 	return svc
 }
@@ -54,6 +58,7 @@ func TestPublishedShard(t *testing.T) {
 		// Published: zones from the endpoint, else from its node.
 		loadBalancer("web", "203.0.113.1", "2001:db8::1"),
 		zonedSlice("web", zonedEndpoint("10.1.0.1", true, "n1", ""), zonedEndpoint("10.1.0.2", true, "", "z3"), zonedEndpoint("10.1.0.3", false, "n2", "")),
+		loadBalancer("aws", "LB-1.elb.example.net", "bad_name.example.net"), zonedSlice("aws", zonedEndpoint("10.1.0.9", true, "n1", "")),
 		// Not published: no ingress; no ready endpoint; not a LoadBalancer.
 		loadBalancer("pending"), zonedSlice("pending", zonedEndpoint("10.1.0.4", true, "n1", "")),
 		loadBalancer("idle", "203.0.113.2"), zonedSlice("idle", zonedEndpoint("10.1.0.5", false, "n1", "")),
@@ -82,8 +87,12 @@ func TestPublishedShard(t *testing.T) {
 	if s, ok := c.PublishedShard("ns", "nodeless"); !ok || s.Region != "r1" || len(s.Zones) != 0 {
 		t.Errorf("Expected nodeless in region r1 with no zone, got %+v %v", s, ok)
 	}
-	if n := c.PublishedShards(); n != 2 {
-		t.Errorf("Expected 2 published shards, got %d", n)
+	// An AWS load balancer publishes a hostname only (SPEC 4.2.1); a bad one is left out.
+	if s, ok := c.PublishedShard("ns", "aws"); !ok || len(s.Ingress) != 0 || !slices.Equal(s.Hostnames, []string{"lb-1.elb.example.net."}) {
+		t.Errorf("Expected aws published with its hostname, got %+v %v", s, ok)
+	}
+	if n, hosts := c.CountPublished(); n != 3 || !slices.Equal(hosts, []string{"lb-1.elb.example.net."}) {
+		t.Errorf("Expected 3 published shards and one hostname, got %d %v", n, hosts)
 	}
 
 	// Losing its ingress unpublishes a shard; so does deleting the service.
@@ -92,8 +101,10 @@ func TestPublishedShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "ingress removal", func() bool { _, ok := c.PublishedShard("ns", "web"); return !ok })
-	if err := client.CoreV1().Services("ns").Delete(ctx, "nodeless", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"nodeless", "aws"} {
+		if err := client.CoreV1().Services("ns").Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	eventually(t, "service deletion", func() bool { return c.PublishedShards() == 0 })
+	eventually(t, "service deletion", func() bool { n, _ := c.CountPublished(); return n == 0 })
 }

@@ -22,8 +22,8 @@ func slimService(obj any) (any, error) {
 	}
 	var ingress []corev1.LoadBalancerIngress
 	for _, in := range s.Status.LoadBalancer.Ingress {
-		if in.IP != "" {
-			ingress = append(ingress, corev1.LoadBalancerIngress{IP: in.IP})
+		if in.IP != "" || in.Hostname != "" {
+			ingress = append(ingress, corev1.LoadBalancerIngress{IP: in.IP, Hostname: in.Hostname})
 		}
 	}
 	return &corev1.Service{

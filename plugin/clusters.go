@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -18,7 +19,7 @@ func (f *Federation) Start() {
 	order := []*federation.Cluster{f.Local}
 	f.watches = nil
 	for _, m := range f.Members {
-		w := &memberWatch{m: m}
+		w := &memberWatch{m: m, hostnames: f.Hostnames}
 		f.watches = append(f.watches, w)
 		if _, ok := notify[m.Cluster]; !ok {
 			order = append(order, m.Cluster)
@@ -26,6 +27,11 @@ func (f *Federation) Start() {
 		notify[m.Cluster] = append(notify[m.Cluster], w.update)
 	}
 	holdSeries(f.seriesNames())
+	if f.Hostnames != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		f.stopHostnames = cancel
+		f.background.Go(func() { f.Hostnames.Run(ctx) })
+	}
 	for _, c := range order {
 		fns := notify[c]
 		c.Start(func() {
@@ -42,6 +48,10 @@ func (f *Federation) Stop() {
 	for _, w := range f.watches {
 		w.m.Stop()
 		w.stop()
+	}
+	if f.stopHostnames != nil {
+		f.stopHostnames()
+		f.background.Wait()
 	}
 	releaseSeries(f.seriesNames())
 }
@@ -87,10 +97,18 @@ func (f *Federation) shards(namespace, name string, now time.Time) []federation.
 		if !m.Usable(now) {
 			continue
 		}
-		if s, ok := m.PublishedShard(namespace, name); ok {
-			s.Cluster = m.Name
-			shards = append(shards, s)
+		s, ok := m.PublishedShard(namespace, name)
+		if !ok {
+			continue
 		}
+		if len(s.Hostnames) > 0 && f.Hostnames != nil {
+			s.Ingress = f.Hostnames.Addresses(s.Ingress, s.Hostnames)
+		}
+		if len(s.Ingress) == 0 {
+			continue // a hostname not resolved yet (SPEC 4.2.1)
+		}
+		s.Cluster = m.Name
+		shards = append(shards, s)
 	}
 	return shards
 }
@@ -120,7 +138,8 @@ func (w *localWatch) update() {
 // memberWatch keeps a member's metrics current and logs each change of its
 // state once.
 type memberWatch struct {
-	m     *federation.Member
+	m         *federation.Member
+	hostnames *Hostnames // nil: none resolved
 	mu    sync.Mutex
 	state memberState
 	timer *time.Timer // fires when the grace period ends
@@ -161,9 +180,12 @@ func (w *memberWatch) update() {
 	}
 
 	UpdateSynced(name, w.m.Synced())
-	healthy := 0
+	healthy, hostnames := 0, []string(nil)
 	if state == memberUp || state == memberInGrace {
-		healthy = w.m.PublishedShards()
+		healthy, hostnames = w.m.CountPublished()
+	}
+	if w.hostnames != nil {
+		w.hostnames.Want(name, hostnames)
 	}
 	healthyShards.WithLabelValues(name).Set(float64(healthy))
 

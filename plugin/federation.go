@@ -55,10 +55,16 @@ type Federation struct {
 	Authority []string
 	// Upstream resolves CNAME targets through this CoreDNS server.
 	Upstream Upstream
+	// Hostnames resolves the members' ingress hostnames in the background;
+	// nil leaves shards with only a hostname unpublished.
+	Hostnames *Hostnames
 
 	serial   uint32
 	warnings onceLog
 	watches  []*memberWatch
+
+	stopHostnames context.CancelFunc
+	background    sync.WaitGroup
 }
 
 // Upstream resolves a name through the CoreDNS server that received the query

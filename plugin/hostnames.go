@@ -1,0 +1,205 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Hostnames resolves the ingress hostnames of published shards (SPEC 4.2.1)
+// off the query path: a background loop asks the server's own upstream for
+// each hostname's A and AAAA records when their TTL has run out, and keeps
+// the last good addresses while a refresh fails. A query reads what is
+// there and never waits.
+type Hostnames struct {
+	// Lookup resolves name for qtype (A or AAAA) and returns the addresses
+	// and the smallest TTL of the answer.
+	Lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)
+
+	mu     sync.RWMutex
+	wanted map[string][]string // hostnames by the member that publishes them
+	hosts  map[string]*host
+	wake   chan struct{}
+}
+
+type host struct {
+	addrs []netip.Addr
+	due   time.Time // when to resolve next
+}
+
+// Bounds of the refresh interval: a TTL of 0 is not a reason to ask every
+// second, and a day-long TTL is not one to miss a change for a day.
+const (
+	minRefresh   = 5 * time.Second
+	maxRefresh   = 10 * time.Minute
+	retryRefresh = 5 * time.Second
+	lookupTime   = 2 * time.Second
+)
+
+// maxHostnames bounds how many hostnames are resolved in all.
+const maxHostnames = 10000
+
+// NewHostnames returns a resolver of ingress hostnames through lookup.
+func NewHostnames(lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)) *Hostnames {
+	return &Hostnames{Lookup: lookup, wanted: map[string][]string{}, hosts: map[string]*host{}, wake: make(chan struct{}, 1)}
+}
+
+// Want sets the hostnames that member publishes; hostnames no member
+// publishes any more are forgotten.
+func (h *Hostnames) Want(member string, hostnames []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(hostnames) == 0 && len(h.wanted[member]) == 0 {
+		return
+	}
+	h.wanted[member] = hostnames
+	all := map[string]bool{}
+	for _, names := range h.wanted {
+		for _, n := range names {
+			all[n] = true
+		}
+	}
+	for n := range h.hosts {
+		if !all[n] {
+			delete(h.hosts, n)
+		}
+	}
+	added := false
+	for n := range all {
+		if _, ok := h.hosts[n]; !ok && len(h.hosts) < maxHostnames {
+			h.hosts[n] = &host{}
+			added = true
+		}
+	}
+	if added {
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Addresses returns ingress with the resolved addresses of hostnames added;
+// ingress itself is not modified.
+func (h *Hostnames) Addresses(ingress []netip.Addr, hostnames []string) []netip.Addr {
+	out := slices.Clone(ingress)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, n := range hostnames {
+		if e, ok := h.hosts[n]; ok {
+			for _, a := range e.addrs {
+				if !slices.Contains(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Run refreshes the hostnames that are due until ctx ends.
+func (h *Hostnames) Run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		h.refresh(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-h.wake:
+		}
+	}
+}
+
+func (h *Hostnames) refresh(ctx context.Context) {
+	now := time.Now()
+	h.mu.RLock()
+	var due []string
+	for n, e := range h.hosts {
+		if !now.Before(e.due) {
+			due = append(due, n)
+		}
+	}
+	h.mu.RUnlock()
+	for _, n := range due {
+		if ctx.Err() != nil {
+			return
+		}
+		addrs, next, ok := h.resolve(ctx, n)
+		h.mu.Lock()
+		if e, still := h.hosts[n]; still {
+			if ok {
+				e.addrs = addrs
+			}
+			e.due = time.Now().Add(next)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// resolve asks for the A and AAAA records of name; ok is false when neither
+// question was answered, so the last good addresses stay.
+func (h *Hostnames) resolve(ctx context.Context, name string) (addrs []netip.Addr, next time.Duration, ok bool) {
+	next = maxRefresh
+	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		lctx, cancel := context.WithTimeout(ctx, lookupTime)
+		a, ttl, err := h.Lookup(lctx, name, qtype)
+		cancel()
+		if err != nil {
+			continue
+		}
+		ok = true
+		addrs = append(addrs, a...)
+		next = min(next, time.Duration(ttl)*time.Second)
+	}
+	if !ok {
+		return nil, retryRefresh, false
+	}
+	return addrs, max(next, minRefresh), true
+}
+
+// ServerLookup returns a Lookup that asks the DNS server at addr (this
+// CoreDNS, so its forward and file zones apply) over UDP, then TCP when the
+// answer is truncated. An answer without addresses (NXDOMAIN, NODATA) is an
+// answer: the hostname has no address now.
+func ServerLookup(addr string) func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error) {
+	return func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error) {
+		m := new(dns.Msg)
+		m.SetQuestion(name, qtype)
+		m.SetEdns0(dns.DefaultMsgSize, false)
+		c := &dns.Client{Net: "udp"}
+		r, _, err := c.ExchangeContext(ctx, m, addr)
+		if err == nil && r.Truncated {
+			c.Net = "tcp"
+			r, _, err = c.ExchangeContext(ctx, m, addr)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("resolve %s: %w", name, err)
+		}
+		if r.Rcode != dns.RcodeSuccess && r.Rcode != dns.RcodeNameError {
+			return nil, 0, fmt.Errorf("resolve %s: %s", name, dns.RcodeToString[r.Rcode])
+		}
+		ttl := uint32(maxRefresh.Seconds())
+		var addrs []netip.Addr
+		for _, rr := range r.Answer {
+			ttl = min(ttl, rr.Header().Ttl)
+			switch rr := rr.(type) {
+			case *dns.A:
+				if ip, ok := netip.AddrFromSlice(rr.A); ok && qtype == dns.TypeA {
+					addrs = append(addrs, ip.Unmap())
+				}
+			case *dns.AAAA:
+				if ip, ok := netip.AddrFromSlice(rr.AAAA); ok && qtype == dns.TypeAAAA {
+					addrs = append(addrs, ip)
+				}
+			}
+		}
+		return addrs, ttl, nil
+	}
+}

@@ -28,9 +28,13 @@ type Hostnames struct {
 }
 
 type host struct {
-	addrs []netip.Addr
-	due   time.Time // when to resolve next
+	addrs [2][]netip.Addr // A, then AAAA: each family keeps its last good answer
+	due   time.Time       // when to resolve next
 }
+
+// families are the question types asked for each hostname, in the order of
+// host.addrs.
+var families = [2]uint16{dns.TypeA, dns.TypeAAAA}
 
 // Bounds of the refresh interval: a TTL of 0 is not a reason to ask every
 // second, and a day-long TTL is not one to miss a change for a day.
@@ -91,8 +95,12 @@ func (h *Hostnames) Addresses(ingress []netip.Addr, hostnames []string) []netip.
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, n := range hostnames {
-		if e, ok := h.hosts[n]; ok {
-			for _, a := range e.addrs {
+		e, ok := h.hosts[n]
+		if !ok {
+			continue
+		}
+		for _, addrs := range e.addrs {
+			for _, a := range addrs {
 				if !slices.Contains(out, a) {
 					out = append(out, a)
 				}
@@ -131,11 +139,13 @@ func (h *Hostnames) refresh(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		addrs, next, ok := h.resolve(ctx, n)
+		addrs, answered, next := h.resolve(ctx, n)
 		h.mu.Lock()
 		if e, still := h.hosts[n]; still {
-			if ok {
-				e.addrs = addrs
+			for i := range families {
+				if answered[i] {
+					e.addrs[i] = addrs[i]
+				}
 			}
 			e.due = time.Now().Add(next)
 		}
@@ -143,25 +153,23 @@ func (h *Hostnames) refresh(ctx context.Context) {
 	}
 }
 
-// resolve asks for the A and AAAA records of name; ok is false when neither
-// question was answered, so the last good addresses stay.
-func (h *Hostnames) resolve(ctx context.Context, name string) (addrs []netip.Addr, next time.Duration, ok bool) {
+// resolve asks for the A and AAAA records of name. A family whose question
+// was not answered is not reported as answered, so its last good addresses
+// stay; next is when to ask again.
+func (h *Hostnames) resolve(ctx context.Context, name string) (addrs [2][]netip.Addr, answered [2]bool, next time.Duration) {
 	next = maxRefresh
-	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+	for i, qtype := range families {
 		lctx, cancel := context.WithTimeout(ctx, lookupTime)
 		a, ttl, err := h.Lookup(lctx, name, qtype)
 		cancel()
 		if err != nil {
+			next = min(next, retryRefresh)
 			continue
 		}
-		ok = true
-		addrs = append(addrs, a...)
-		next = min(next, time.Duration(ttl)*time.Second)
+		addrs[i], answered[i] = a, true
+		next = min(next, max(time.Duration(ttl)*time.Second, minRefresh))
 	}
-	if !ok {
-		return nil, retryRefresh, false
-	}
-	return addrs, max(next, minRefresh), true
+	return addrs, answered, next
 }
 
 // ServerLookup returns a Lookup that asks the DNS server at addr (this

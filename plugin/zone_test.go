@@ -110,6 +110,11 @@ func TestFederationZoneNoShard(t *testing.T) {
 	fx.expect(test.Case{Qname: webEast1b, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
 		Answer: []dns.RR{cnameTo(webEast1b, webEast), cnameTo(webEast, webGlobal)}, Ns: []dns.RR{zoneApexSOA}})
 	fx.expect(test.Case{Qname: webGlobal, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true, Ns: []dns.RR{zoneApexSOA}})
+	// Every type follows the chain to its end (SPEC 4.4), not only A and AAAA.
+	for _, qtype := range []uint16{dns.TypeTXT, dns.TypeMX, dns.TypeSRV} {
+		fx.expect(test.Case{Qname: webEast1b, Qtype: qtype, Rcode: dns.RcodeNameError, Authoritative: true,
+			Answer: []dns.RR{cnameTo(webEast1b, webEast), cnameTo(webEast, webGlobal)}, Ns: []dns.RR{zoneApexSOA}})
+	}
 
 	// With fallthrough, NXDOMAIN goes to the next plugin instead.
 	fx.f.Fall = fall.Root

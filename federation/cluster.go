@@ -31,9 +31,9 @@ type Cluster struct {
 
 	contact contact
 	probe   func(context.Context) error // nil without a real API (unit tests)
-	kick    chan struct{} // a change that notify should hear of
-	synced  atomic.Bool   // latched: the caches have synced once
-	changes atomic.Int64  // unix nanoseconds of the last change
+	kick    chan struct{}               // a change that notify should hear of
+	synced  atomic.Bool                 // latched: the caches have synced once
+	changes atomic.Int64                // unix nanoseconds of the last change
 
 	shards    memo[Shard]
 	published memo[published]

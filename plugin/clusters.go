@@ -140,9 +140,9 @@ func (w *localWatch) update() {
 type memberWatch struct {
 	m         *federation.Member
 	hostnames *Hostnames // nil: none resolved
-	mu    sync.Mutex
-	state memberState
-	timer *time.Timer // fires when the grace period ends
+	mu        sync.Mutex
+	state     memberState
+	timer     *time.Timer // fires when the grace period ends
 }
 
 type memberState int

@@ -5,7 +5,15 @@ GO      ?= go
 TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
 E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
 
-.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean
+.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean deps deps-bench
+
+# Debian packages of the real clients: dig for the demo and the end-to-end
+# tests, unshare for the glibc resolver test. Installed when missing.
+deps:
+	@hack/deps.sh dig=bind9-dnsutils unshare=util-linux
+
+deps-bench: deps
+	@hack/deps.sh dnsperf=dnsperf
 
 # Native Go fuzz targets, as package:target.
 FUZZ := .:FuzzParse ./federation:FuzzParseName ./federation:FuzzParseZoneName \
@@ -29,10 +37,10 @@ $(TESTBED)/etcd:
 	@echo "building etcd for the test bed"
 	cd hack/testbed && $(GO) build -o $(abspath $@) go.etcd.io/etcd/server/v3
 
-run: build testbed
+run: deps build testbed
 	$(E2E_ENV) bin/demo
 
-test: unit fuzz-short e2e
+test: deps unit fuzz-short e2e
 
 unit:
 	$(GO) vet ./...
@@ -48,14 +56,13 @@ fuzz:
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=5s
 
-e2e: build testbed
+e2e: deps build testbed
 	$(E2E_ENV) $(GO) test -count=1 -tags e2e -timeout 20m ./test/...
 
 # Go benchmarks, then dnsperf and memory runs side by side with CoreDNS's own
 # plugins (bench/results.md). About 35 minutes with the default scale, most of
 # it creating 40,000 Services and EndpointSlices; BENCH_FLAGS=-scale=0 skips that.
-bench: build testbed
-	command -v dnsperf >/dev/null || (apt-get update -qq && apt-get install -y -qq dnsperf)
+bench: deps-bench build testbed
 	$(GO) test -run '^$$' -bench . -benchmem ./plugin/ ./federation/ | tee bench/go.txt
 	$(E2E_ENV) $(GO) run ./bench $(BENCH_FLAGS)
 	@echo "report: bench/results.md"

@@ -148,6 +148,12 @@ func (c *Cluster) Kill() { c.apiserver.stop(syscall.SIGKILL) }
 // WriteKubeconfig writes a kubeconfig for this cluster that authenticates
 // with token.
 func (c *Cluster) WriteKubeconfig(path, token string) error {
+	return c.WriteKubeconfigVia(path, c.Server(), token)
+}
+
+// WriteKubeconfigVia writes a kubeconfig for this cluster reached at server
+// (a proxy in front of it), authenticating with token.
+func (c *Cluster) WriteKubeconfigVia(path, server, token string) error {
 	kc := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -163,7 +169,7 @@ contexts:
 - name: %[1]s
   context: {cluster: %[1]s, user: %[1]s}
 current-context: %[1]s
-`, c.Name, c.Server(), filepath.Join(c.certDir, "apiserver.crt"), token)
+`, c.Name, server, filepath.Join(c.certDir, "apiserver.crt"), token)
 	return os.WriteFile(path, []byte(kc), 0o600)
 }
 

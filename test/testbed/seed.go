@@ -111,12 +111,22 @@ func (c *Cluster) ClusterIP(name string) (string, error) {
 // SetIngress sets the LoadBalancer ingress IP of a Service through its status
 // subresource, as a cloud controller would.
 func (c *Cluster) SetIngress(name, ip string) error {
-	cx, cancel := ctx()
-	defer cancel()
 	var ingress []map[string]string
 	if ip != "" {
 		ingress = []map[string]string{{"ip": ip}}
 	}
+	return c.setIngress(name, ingress)
+}
+
+// SetIngressHostname sets the LoadBalancer ingress of a Service to a
+// hostname only, as AWS load balancers publish it.
+func (c *Cluster) SetIngressHostname(name, hostname string) error {
+	return c.setIngress(name, []map[string]string{{"hostname": hostname}})
+}
+
+func (c *Cluster) setIngress(name string, ingress []map[string]string) error {
+	cx, cancel := ctx()
+	defer cancel()
 	patch, _ := json.Marshal(map[string]any{"status": map[string]any{"loadBalancer": map[string]any{"ingress": ingress}}})
 	_, err := c.Client.CoreV1().Services(Namespace).Patch(cx, name, types.MergePatchType, patch, metav1.PatchOptions{}, "status")
 	if err != nil {

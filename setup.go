@@ -6,9 +6,11 @@ package federation
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -108,7 +110,9 @@ func parse(c *caddy.Controller) (*config, error) {
 func parseBlock(c *caddy.Controller) (*config, error) {
 	f := fedplugin.New()
 	cfg := &config{plugin: f, node: os.Getenv("NODE_NAME"), grace: 30 * time.Second}
+	pluginLine := c.Line()
 	zones := coreplugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
+	domainLines := map[string]int{} // the line of each federation
 
 	seen := map[string]bool{}
 	for c.NextBlock() {
@@ -183,6 +187,7 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 			if err := addFederation(f, prop, args); err != nil {
 				return nil, c.Err(err.Error())
 			}
+			domainLines[prop] = c.Line()
 		}
 	}
 
@@ -190,8 +195,11 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 		return nil, c.Err("no federation given: add a line NAME DOMAIN")
 	}
 	f.Zones, f.Authority = splitZones(zones, f.Federations)
-	if err := checkZones(f.Zones, f.Federations); err != nil {
-		return nil, c.Err(err.Error())
+	if z, name := checkZones(f.Zones, f.Federations); z != "" {
+		if name == "" {
+			return nil, errAt(c, pluginLine, "the root zone cannot be a cluster zone: list the zones, e.g. 'federation cluster.local example.com'")
+		}
+		return nil, errAt(c, domainLines[name], fmt.Sprintf("federation %s: domain %s overlaps the cluster zone %s", name, f.Federations[name], z))
 	}
 	if len(cfg.members) == 0 {
 		f.Authority = nil // without members, the federation zone's shards are unknown
@@ -252,21 +260,29 @@ var once = map[string]bool{
 	"ttl": true, "grace": true, "explain": true, "fallthrough": true,
 }
 
-// checkZones refuses cluster zones that would make the plugin inert or send
-// another plugin's names to the federation zone: the root zone, and a
-// federation domain equal to, under or above a cluster zone.
-func checkZones(cluster []string, federations map[string]string) error {
+// checkZones finds cluster zones that would make the plugin inert or send
+// another plugin's names to the federation zone: the root zone (returned
+// with no federation), or a zone that a federation's domain is under or
+// above (returned with that federation, the first by name).
+func checkZones(cluster []string, federations map[string]string) (zone, federation string) {
+	names := slices.Sorted(maps.Keys(federations))
 	for _, z := range cluster {
 		if z == "." {
-			return errors.New("the root zone cannot be a cluster zone: list the zones, e.g. 'federation cluster.local example.com'")
+			return z, ""
 		}
-		for name, d := range federations {
-			if dns.IsSubDomain(z, d) || dns.IsSubDomain(d, z) {
-				return fmt.Errorf("federation %s: domain %s overlaps the cluster zone %s", name, d, z)
+		for _, name := range names {
+			if d := federations[name]; dns.IsSubDomain(z, d) || dns.IsSubDomain(d, z) {
+				return z, name
 			}
 		}
 	}
-	return nil
+	return "", ""
+}
+
+// errAt is c.Err for the given line of the Corefile, for a mistake found
+// once the whole block has been read.
+func errAt(c *caddy.Controller, line int, msg string) error {
+	return fmt.Errorf("%s:%d - Error during parsing: %s", c.File(), line, msg)
 }
 
 // propertyErr reports a bad property value. When the line reads like a

@@ -125,9 +125,9 @@ func TestParse(t *testing.T) {
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + empty + "\n}", "Testfile:4 - Error during parsing: member c1: kubeconfig " + empty + ":"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + noServer + "\n}", "member c1: kubeconfig " + noServer + ":"},
 		// The root zone, and domains overlapping a cluster zone.
-		{"federation . {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:4 - Error during parsing: the root zone cannot be a cluster zone"},
-		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed fed.cluster.local\n}", "federation myfed: domain fed.cluster.local. overlaps the cluster zone cluster.local."},
-		{"federation svc.example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "federation myfed: domain example.com. overlaps the cluster zone svc.example.com."},
+		{"federation . {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:1 - Error during parsing: the root zone cannot be a cluster zone"},
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed fed.cluster.local\n}", "Testfile:3 - Error during parsing: federation myfed: domain fed.cluster.local. overlaps the cluster zone cluster.local."},
+		{"federation svc.example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:3 - Error during parsing: federation myfed: domain example.com. overlaps the cluster zone svc.example.com."},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
 	}

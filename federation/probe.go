@@ -37,16 +37,18 @@ func versionProbe(client kubernetes.Interface) func(context.Context) error {
 	}
 }
 
-// probeLoop probes the API until ctx ends and reports each outcome as the
-// resource "api".
+// probeLoop probes the API at once and then every probeInterval until ctx
+// ends, and reports each outcome as the resource "api".
 func (c *Cluster) probeLoop(ctx context.Context) {
 	t := time.NewTicker(probeInterval)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 		err := c.probe(pctx)

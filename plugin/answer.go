@@ -40,14 +40,15 @@ func (f *Federation) negativeSOA(m *dns.Msg, domain string) {
 // target this server cannot answer (REFUSED, NOTIMP) leaves the CNAME alone
 // with NOERROR, for the client's resolver to follow.
 func (f *Federation) cname(ctx context.Context, state request.Request, m *dns.Msg, target string) {
+	if chainDepth(ctx) >= maxChain {
+		// This CNAME would be the chain's ninth: it ends here, and the
+		// questions that chased their way here write the chain so far.
+		m.Rcode = dns.RcodeServerFailure
+		return
+	}
 	target = strings.ToLower(target)
 	m.Answer = append(m.Answer, f.cnameRecord(owner(state), target))
 	if state.QType() == dns.TypeCNAME || f.Upstream == nil {
-		return
-	}
-	if chainDepth(ctx) >= maxChain-1 {
-		m.Rcode = dns.RcodeServerFailure
-		f.warnings.warning("chain:"+state.Name(), fmt.Sprintf("CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain))
 		return
 	}
 	resp, err := f.Upstream.Lookup(deeper(ctx), state, target, state.QType())

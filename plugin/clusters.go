@@ -143,6 +143,7 @@ type memberWatch struct {
 	mu        sync.Mutex
 	state     memberState
 	timer     *time.Timer // fires when the grace period ends
+	stopped   bool        // set by stop: a timer that fires late does nothing
 }
 
 type memberState int
@@ -158,6 +159,9 @@ const (
 func (w *memberWatch) update() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.stopped {
+		return
+	}
 	name := w.m.Name
 	left, down := w.m.GraceLeft(time.Now())
 	state := memberStarting
@@ -207,6 +211,7 @@ func (w *memberWatch) update() {
 func (w *memberWatch) stop() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.stopped = true
 	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil

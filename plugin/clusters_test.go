@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"context"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 		shared := &federation.Member{Name: "here", Cluster: f.Local, Grace: time.Second}
 		other := &federation.Member{Name: "there", Cluster: federation.NewCluster("there", fake.NewClientset(), federation.Nodes{All: true}), Grace: time.Second}
 		f.Members = []*federation.Member{shared, other}
+		f.Hostnames = NewHostnames(func(context.Context, string, uint16) ([]netip.Addr, uint32, error) { return nil, 0, nil })
 		f.Start()
 		if !f.WaitForSync(5 * time.Second) {
 			t.Fatal("Caches did not sync")

@@ -55,6 +55,9 @@ func (f *Federation) explain(state request.Request, zone string) (*dns.Msg, bool
 		shardText := "no published shard"
 		if published {
 			shardText = fmt.Sprintf("shard in region %s, zones %v, ingress %v", s.Region, s.Zones, s.Ingress)
+			if len(s.Hostnames) > 0 && f.Hostnames != nil {
+				shardText += fmt.Sprintf(", hostnames %v resolved to %v", s.Hostnames, f.Hostnames.Addresses(nil, s.Hostnames))
+			}
 		}
 		add("member %s: synced %v, API %s, shards count %v, data changed %.0fs ago; %s",
 			m.Name, m.HasSynced(), api, m.Usable(now), now.Sub(m.LastChange()).Seconds(), shardText)

@@ -61,6 +61,9 @@ type Federation struct {
 
 	serial   uint32
 	warnings onceLog
+	// chainWarnings are the warnings of loops, keyed by names that tenants
+	// choose: a flood of them must not crowd out the others.
+	chainWarnings onceLog
 	watches  []*memberWatch
 
 	stopHostnames context.CancelFunc

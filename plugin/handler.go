@@ -47,9 +47,13 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	if !ok {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
 	}
-	count := f.counter(ctx, name.Federation)
+	// Only the client's own question counts: a chase that re-enters the
+	// server for a CNAME target is part of its answer.
+	counted, server := chainDepth(ctx) == 0, metrics.WithServer(ctx)
 	if !f.Local.HasSynced() {
-		count(levelNone)
+		if counted {
+			resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
+		}
 		return dns.RcodeServerFailure, errUnsynced
 	}
 	if f.isEndpointName(name) {
@@ -69,15 +73,19 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	default:
 		l, err := f.failover(ctx, state, m, name, domain)
 		if err != nil {
-			count(levelNone)
+			if counted {
+				resolutions.WithLabelValues(server, name.Federation, levelNone).Inc()
+			}
 			return dns.RcodeServerFailure, err
 		}
 		level = l.String()
 	}
-	if m.Rcode == dns.RcodeServerFailure {
-		level = levelNone // a chain too long (SPEC 3.7)
+	if f.boundChain(m, state) {
+		level = levelNone
 	}
-	count(level)
+	if counted {
+		resolutions.WithLabelValues(server, name.Federation, level).Inc()
+	}
 	if err := w.WriteMsg(m); err != nil {
 		return dns.RcodeSuccess, err
 	}
@@ -129,17 +137,6 @@ func (f *Federation) nearest(name federation.Name, topo federation.Topology) (l 
 		l = federation.LevelGlobal
 	}
 	return l, shards, true
-}
-
-// counter returns the function that counts how a question of federation
-// fed was answered. Only the client's own question counts: a chase that
-// re-enters the server for a CNAME target is part of its answer.
-func (f *Federation) counter(ctx context.Context, fed string) func(level string) {
-	if chainDepth(ctx) > 0 {
-		return func(string) {}
-	}
-	server := metrics.WithServer(ctx)
-	return func(level string) { resolutions.WithLabelValues(server, fed, level).Inc() }
 }
 
 // Name implements the plugin.Handler interface.

@@ -25,6 +25,7 @@ type Hostnames struct {
 	wanted map[string][]string // hostnames by the member that publishes them
 	hosts  map[string]*host
 	wake   chan struct{}
+	full   sync.Once // logs that maxHostnames was reached
 }
 
 type host struct {
@@ -41,12 +42,16 @@ var families = [2]uint16{dns.TypeA, dns.TypeAAAA}
 const (
 	minRefresh   = 5 * time.Second
 	maxRefresh   = 10 * time.Minute
-	retryRefresh = 5 * time.Second
+	retryRefresh = 2 * time.Second
 	lookupTime   = 2 * time.Second
 )
 
-// maxHostnames bounds how many hostnames are resolved in all.
-const maxHostnames = 10000
+// maxHostnames bounds how many hostnames are resolved in all;
+// refreshParallel how many are asked at once.
+const (
+	maxHostnames    = 10000
+	refreshParallel = 8
+)
 
 // NewHostnames returns a resolver of ingress hostnames through lookup.
 func NewHostnames(lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)) *Hostnames {
@@ -75,10 +80,15 @@ func (h *Hostnames) Want(member string, hostnames []string) {
 	}
 	added := false
 	for n := range all {
-		if _, ok := h.hosts[n]; !ok && len(h.hosts) < maxHostnames {
-			h.hosts[n] = &host{}
-			added = true
+		if _, ok := h.hosts[n]; ok {
+			continue
 		}
+		if len(h.hosts) >= maxHostnames {
+			h.full.Do(func() { log.Warningf("more than %d ingress hostnames: the others are not resolved", maxHostnames) })
+			break
+		}
+		h.hosts[n] = &host{}
+		added = true
 	}
 	if added {
 		select {
@@ -135,22 +145,38 @@ func (h *Hostnames) refresh(ctx context.Context) {
 		}
 	}
 	h.mu.RUnlock()
+	// A few at a time, so hostnames whose servers do not answer cannot
+	// hold up the refresh of all the others.
+	sem := make(chan struct{}, refreshParallel)
+	var wg sync.WaitGroup
 	for _, n := range due {
 		if ctx.Err() != nil {
-			return
+			break
 		}
-		addrs, answered, next := h.resolve(ctx, n)
-		h.mu.Lock()
-		if e, still := h.hosts[n]; still {
-			for i := range families {
-				if answered[i] {
-					e.addrs[i] = addrs[i]
-				}
-			}
-			e.due = time.Now().Add(next)
-		}
-		h.mu.Unlock()
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			addrs, answered, next := h.resolve(ctx, n)
+			h.update(n, addrs, answered, next)
+		})
 	}
+	wg.Wait()
+}
+
+// update stores the outcome of resolving name.
+func (h *Hostnames) update(name string, addrs [2][]netip.Addr, answered [2]bool, next time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.hosts[name]
+	if !ok {
+		return // no member publishes it any more
+	}
+	for i := range families {
+		if answered[i] {
+			e.addrs[i] = addrs[i]
+		}
+	}
+	e.due = time.Now().Add(next)
 }
 
 // resolve asks for the A and AAAA records of name. A family whose question
@@ -194,6 +220,14 @@ func ServerLookup(addr string) func(ctx context.Context, name string, qtype uint
 			return nil, 0, fmt.Errorf("resolve %s: %s", name, dns.RcodeToString[r.Rcode])
 		}
 		ttl := uint32(maxRefresh.Seconds())
+		if len(r.Answer) == 0 {
+			ttl = 0 // no address yet (a new load balancer): ask again soon
+			for _, rr := range r.Ns {
+				if soa, ok := rr.(*dns.SOA); ok {
+					ttl = min(soa.Hdr.Ttl, soa.Minttl) // RFC 2308's negative TTL
+				}
+			}
+		}
 		var addrs []netip.Addr
 		for _, rr := range r.Answer {
 			ttl = min(ttl, rr.Header().Ttl)

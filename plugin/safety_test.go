@@ -105,6 +105,8 @@ func TestChaseOutcomes(t *testing.T) {
 	truncated.Answer = []dns.RR{test.A(target + " 60 IN A 203.0.113.1")}
 	nxdomain := new(dns.Msg)
 	nxdomain.Rcode = dns.RcodeNameError
+	notimp := new(dns.Msg)
+	notimp.Rcode = dns.RcodeNotImplemented
 	for _, tc := range []struct {
 		name      string
 		chase     *dns.Msg
@@ -115,6 +117,7 @@ func TestChaseOutcomes(t *testing.T) {
 		{"refused", refused, dns.RcodeSuccess, 1, false},
 		{"truncated", truncated, dns.RcodeSuccess, 2, true},
 		{"nxdomain", nxdomain, dns.RcodeNameError, 1, false},
+		{"notimp", notimp, dns.RcodeSuccess, 1, false},
 	} {
 		fx.f.Upstream = fixedUpstream{tc.chase}
 		resp, _, _ := fx.ask(web, dns.TypeA)
@@ -181,6 +184,7 @@ func TestNameServerAddressIsReal(t *testing.T) {
 	fx := newFixture(t, topo, "")
 	fx.addMember("east", memberObjects("us-east1-b", "us-east1", "203.0.113.40")...)
 	for _, local := range []string{"::", "0.0.0.0", "127.0.0.5"} {
+		answered := 0
 		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
 			m := new(dns.Msg)
 			m.SetQuestion("ns.dns.example.com.", qtype)
@@ -189,6 +193,7 @@ func TestNameServerAddressIsReal(t *testing.T) {
 			if rec.Msg == nil || rec.Msg.Rcode != dns.RcodeSuccess {
 				t.Fatalf("Local %s: expected an answer, got %v", local, rec.Msg)
 			}
+			answered += len(rec.Msg.Answer)
 			for _, rr := range rec.Msg.Answer {
 				var ip net.IP
 				switch rr := rr.(type) {
@@ -204,6 +209,9 @@ func TestNameServerAddressIsReal(t *testing.T) {
 			if local == "127.0.0.5" && qtype == dns.TypeA && (len(rec.Msg.Answer) != 1 || !rec.Msg.Answer[0].(*dns.A).A.Equal(net.ParseIP(local))) {
 				t.Errorf("Expected the address the question came in on, got %v", rec.Msg.Answer)
 			}
+		}
+		if answered == 0 && len(hostAddresses()) > 0 {
+			t.Errorf("Local %s: expected the host's addresses %v, got none", local, hostAddresses())
 		}
 	}
 }
@@ -288,7 +296,14 @@ func TestHostnames(t *testing.T) {
 	h.hosts[lb].due = time.Time{} // due now, and the refresh fails
 	h.mu.Unlock()
 	fail <- true
-	time.Sleep(1500 * time.Millisecond)
+	deadline = time.Now().Add(5 * time.Second)
+	for len(fail) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the failed refresh is stored
+	if len(fail) > 0 {
+		t.Fatal("Expected the refresh to run and fail")
+	}
 	if got := h.Addresses(nil, []string{lb}); len(got) != 1 || got[0] != first {
 		t.Errorf("Expected the last good address kept through a failed refresh, got %v", got)
 	}
@@ -296,4 +311,33 @@ func TestHostnames(t *testing.T) {
 	if got := h.Addresses(nil, []string{lb}); len(got) != 0 {
 		t.Errorf("Expected a hostname no member publishes forgotten, got %v", got)
 	}
+}
+
+// TestHostnameShardCountsOnceResolved: a shard whose ingress is only a
+// hostname is not counted at its levels until the hostname has addresses,
+// then answers with them (SPEC 4.2.1).
+func TestHostnameShardCountsOnceResolved(t *testing.T) {
+	fx := newFixture(t, topo, "")
+	objs := memberObjects("us-east1-b", "us-east1", "")
+	objs[1].(*corev1.Service).Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{Hostname: "lb.example.net"}}
+	fx.addMember("east", objs...)
+	resolved := make(chan struct{})
+	fx.f.Hostnames = NewHostnames(func(_ context.Context, _ string, qtype uint16) ([]netip.Addr, uint32, error) {
+		select {
+		case <-resolved:
+		default:
+			return nil, 0, context.DeadlineExceeded
+		}
+		if qtype == dns.TypeA {
+			return []netip.Addr{netip.MustParseAddr("198.51.100.7")}, 30, nil
+		}
+		return nil, 30, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go fx.f.Hostnames.Run(ctx)
+	fx.f.Hostnames.Want("east", []string{"lb.example.net."})
+	fx.expect(test.Case{Qname: webGlobal, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true, Ns: []dns.RR{zoneApexSOA}})
+	close(resolved)
+	fx.expect(test.Case{Qname: webEast1b, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webEast1b + " 17 IN A 198.51.100.7")}})
 }

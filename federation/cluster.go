@@ -197,9 +197,10 @@ func (c *Cluster) Start(notify func()) {
 // changed tells the notify loop and the published-shard memo that
 // something changed.
 func (c *Cluster) changed() {
-	c.changes.Store(time.Now().UnixNano())
+	// Memos first: once LastChange has moved, lookups see the change.
 	c.shards.invalidate()
 	c.published.invalidate()
+	c.changes.Store(time.Now().UnixNano())
 	select {
 	case c.kick <- struct{}{}:
 	default:

@@ -35,7 +35,8 @@ func FuzzParseName(f *testing.F) {
 }
 
 // FuzzParseZoneName checks that a level name, once parsed, spells the
-// question again, and that no name is both a level and something else.
+// question again with valid labels; that the apex and the name server are
+// exactly those names; and that a name outside the domain is no level.
 func FuzzParseZoneName(f *testing.F) {
 	for _, s := range []string{
 		"nginx.ns.myfed.svc.example.com.", "nginx.ns.myfed.svc.r.example.com.", "nginx.ns.myfed.svc.z.r.example.com.",
@@ -46,8 +47,32 @@ func FuzzParseZoneName(f *testing.F) {
 	isFed := func(l string) bool { return l == "myfed" }
 	f.Fuzz(func(t *testing.T, qname string) {
 		z := ParseZoneName(qname, "example.com.", isFed)
-		if z.Kind != LevelName {
+		lower := strings.ToLower(qname)
+		switch z.Kind {
+		case Apex:
+			if lower != "example.com." {
+				t.Fatalf("%q parsed as the apex", qname)
+			}
 			return
+		case NameServer:
+			if lower != "ns.dns.example.com." {
+				t.Fatalf("%q parsed as the name server", qname)
+			}
+			return
+		case LevelName:
+		default:
+			return
+		}
+		if !strings.HasSuffix(lower, ".example.com.") {
+			t.Fatalf("%q outside the domain parsed as a level", qname)
+		}
+		if !IsDNS1035Label(z.Name.Service) || !IsDNS1123Label(z.Name.Namespace) || !isFed(z.Name.Federation) {
+			t.Fatalf("%q parsed with invalid labels: %+v", qname, z)
+		}
+		for _, l := range []string{z.Zone, z.Region} {
+			if l != "" && !IsDNS1123Label(l) {
+				t.Fatalf("%q parsed with an invalid zone or region: %+v", qname, z)
+			}
 		}
 		if again := z.Name.LevelName(z.Level, z.Zone, z.Region, "example.com."); again != strings.ToLower(qname) {
 			t.Fatalf("%q parsed as %+v, which spells %q", qname, z, again)
@@ -56,9 +81,10 @@ func FuzzParseZoneName(f *testing.F) {
 }
 
 // FuzzHierarchy builds shard sets from bytes and checks the hierarchy's
-// invariants: every address at a level belongs to a healthy shard at that
-// level; a level without addresses points one level up; Nearest is the
-// first level, walking up, that has addresses.
+// invariants: the addresses at a level are exactly the ingress of the
+// shards at that level, each once; a level without addresses defers to the
+// level above (Nearest from it is Nearest from there); Nearest from the
+// zone is the first level, walking up, that has addresses.
 func FuzzHierarchy(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 1, 2, 1}, byte(0), byte(0))
 	f.Add([]byte{3, 1, 7}, byte(3), byte(1))
@@ -80,6 +106,19 @@ func FuzzHierarchy(f *testing.F) {
 				if !slices.ContainsFunc(shards, func(s PublishedShard) bool { return s.At(l, zone, region) && slices.Contains(s.Ingress, a) }) {
 					t.Fatalf("Address %v at level %s belongs to no shard there", a, l)
 				}
+			}
+			for _, s := range shards {
+				for _, a := range s.Ingress {
+					if s.At(l, zone, region) && !slices.Contains(addrs, a) {
+						t.Fatalf("Address %v of a shard at level %s is missing from %v", a, l, addrs)
+					}
+				}
+			}
+			if len(slices.Compact(slices.Clone(addrs))) != len(addrs) {
+				t.Fatalf("Addresses at level %s repeat: %v", l, addrs)
+			}
+			if len(addrs) == 0 && l != LevelGlobal && Nearest(shards, l, zone, region) != Nearest(shards, l.Up(), zone, region) {
+				t.Fatalf("Level %s has no address but does not defer to %s", l, l.Up())
 			}
 			if len(addrs) > 0 && want == LevelNone {
 				want = l

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
@@ -16,7 +17,9 @@ import (
 // FuzzServeDNS feeds arbitrary wire messages to the handler with populated
 // caches: a healthy local service, an absent one published by a member, and
 // the federation zone. It must never panic, and whatever it writes must be a
-// reply to the question that packs.
+// reply to the question that packs, whose answer section is a chain: each
+// record is owned by the question's name or by the target of a CNAME before
+// it.
 func FuzzServeDNS(f *testing.F) {
 	fx := newFixture(f, federation.Topology{Zone: "us-east1-c", Region: "us-east1"}, "")
 	fx.addMember("east", memberObjects("us-east1-b", "us-east1", "203.0.113.40")...)
@@ -57,8 +60,21 @@ func FuzzServeDNS(f *testing.F) {
 		if rec.Msg == nil {
 			return
 		}
-		if rec.Msg.Id != r.Id || len(rec.Msg.Question) != len(r.Question) {
+		if rec.Msg.Id != r.Id || !rec.Msg.Response || len(rec.Msg.Question) != len(r.Question) ||
+			len(r.Question) > 0 && rec.Msg.Question[0] != r.Question[0] {
 			t.Fatalf("Reply does not match the question: %v", rec.Msg)
+		}
+		owners := map[string]bool{}
+		if len(r.Question) > 0 {
+			owners[strings.ToLower(r.Question[0].Name)] = true
+		}
+		for _, rr := range rec.Msg.Answer {
+			if !owners[strings.ToLower(rr.Header().Name)] {
+				t.Fatalf("Record %v is not on the chain from the question: %v", rr, rec.Msg)
+			}
+			if c, ok := rr.(*dns.CNAME); ok {
+				owners[strings.ToLower(c.Target)] = true
+			}
 		}
 		if _, err := rec.Msg.Pack(); err != nil {
 			t.Fatalf("Reply does not pack: %v", err)

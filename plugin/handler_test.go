@@ -38,51 +38,59 @@ var unhealthy = test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Ans
 // healthyWeb is how web answers A while its local shard is healthy.
 var healthyWeb = test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(web + " 17 IN A 10.0.0.1")}}
 
+// TestHealthTransitions walks web through the states of SPEC 2.1. Each
+// write waits until the caches have seen it, and each answer is then asked
+// once: a plugin that did not follow the change would fail, whatever the
+// state before.
 func TestHealthTransitions(t *testing.T) {
 	fx := newFixture(t, topo, "")
-	fx.expect(unhealthy) // no service
+	fx.expectNow(unhealthy) // no service
 
 	fx.createService(service("web", "10.0.0.1", "10.0.0.1"))
-	fx.expect(unhealthy) // no endpoints
+	fx.expectNow(unhealthy) // no endpoints
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, false, "10.1.0.1"))
-	fx.expect(unhealthy) // endpoint not ready
+	fx.expectNow(unhealthy) // endpoint not ready
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.1.0.1"))
-	fx.expect(healthyWeb)
+	fx.expectNow(healthyWeb)
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true)) // endpoint removed
-	fx.expect(unhealthy)
+	fx.expectNow(unhealthy)
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.1.0.2"))
-	fx.expect(healthyWeb)
-	if err := fx.client.CoreV1().Services("ns").Delete(t.Context(), "web", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	fx.expect(unhealthy) // service deleted, its slice still there
+	fx.expectNow(healthyWeb)
+	fx.deleteService("web")
+	fx.expectNow(unhealthy) // service deleted, its slice still there
+
+	// Not ready, then ready, from a healthy start: each step changes the answer.
+	fx.createService(service("web", "10.0.0.1", "10.0.0.1"))
+	fx.expectNow(healthyWeb)
+	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, false, "10.1.0.2"))
+	fx.expectNow(unhealthy)
 }
 
 func TestHeadlessTransitions(t *testing.T) {
 	fx := newFixture(t, topo, "")
 	fx.createService(service("web", corev1.ClusterIPNone))
-	fx.expect(unhealthy)
+	fx.expectNow(unhealthy)
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, false, "10.1.0.1"))
-	fx.expect(unhealthy)
+	fx.expectNow(unhealthy)
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.1.0.1", "10.1.0.2"))
-	fx.expect(test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{
+	fx.expectNow(test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{
 		test.A(web + " 17 IN A 10.1.0.1"), test.A(web + " 17 IN A 10.1.0.2"),
 	}})
 	// Ready only over IPv4: AAAA is NODATA, not a CNAME.
-	fx.expect(test.Case{Qname: web, Qtype: dns.TypeAAAA, Authoritative: true, Ns: []dns.RR{clusterSOA}})
+	fx.expectNow(test.Case{Qname: web, Qtype: dns.TypeAAAA, Authoritative: true, Ns: []dns.RR{clusterSOA}})
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv6, true, "fd00::1"))
-	fx.expect(test.Case{Qname: web, Qtype: dns.TypeAAAA, Authoritative: true, Answer: []dns.RR{test.AAAA(web + " 17 IN AAAA fd00::1")}})
+	fx.expectNow(test.Case{Qname: web, Qtype: dns.TypeAAAA, Authoritative: true, Answer: []dns.RR{test.AAAA(web + " 17 IN AAAA fd00::1")}})
 
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true))
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv6, false, "fd00::1"))
-	fx.expect(unhealthy)
+	fx.expectNow(unhealthy)
 }
 
 func TestAddressFamilies(t *testing.T) {

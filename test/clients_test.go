@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 // dig asks name with Debian's dig over net ("udp" or "tcp") and returns the
 // status and answer section it printed.
 func (s *server) dig(net, name, qtype string) (answer, error) {
-	args := []string{"@" + s.Host(), "-p", "53", name, qtype, "+noall", "+comments", "+answer", "+time=2", "+tries=1"}
+	args := []string{"@" + s.Host(), "-p", "53", name, qtype, "+noall", "+comments", "+answer", "+authority", "+time=2", "+tries=1"}
 	if net == "tcp" {
 		args = append(args, "+tcp")
 	}
@@ -25,10 +26,19 @@ func (s *server) dig(net, name, qtype string) (answer, error) {
 		return answer{}, fmt.Errorf("dig %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	var a answer
+	authority := false
 	for _, line := range strings.Split(string(out), "\n") {
 		if i := strings.Index(line, "status: "); i >= 0 {
 			a.rcode = strings.TrimSuffix(strings.Fields(line[i+len("status: "):])[0], ",")
 			continue
+		}
+		if i := strings.Index(line, ";; flags: "); i >= 0 {
+			flags, _, _ := strings.Cut(line[i+len(";; flags: "):], ";")
+			a.aa = slices.Contains(strings.Fields(flags), "aa")
+			continue
+		}
+		if strings.HasPrefix(line, ";; AUTHORITY SECTION:") {
+			authority = true
 		}
 		if line == "" || strings.HasPrefix(line, ";") {
 			continue
@@ -37,7 +47,12 @@ func (s *server) dig(net, name, qtype string) (answer, error) {
 		if err != nil {
 			return answer{}, fmt.Errorf("dig printed %q: %w", line, err)
 		}
-		a.records = append(a.records, reduce(&dns.Msg{Answer: []dns.RR{rr}}).records...)
+		switch {
+		case !authority:
+			a.records = append(a.records, record(rr))
+		case rr.Header().Rrtype == dns.TypeSOA:
+			a.soa = rr.Header().Name
+		}
 	}
 	return a, nil
 }

@@ -6,16 +6,22 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/coredns/caddy/caddyfile"
 
 	"github.com/federated-dns/federation/test/testbed"
 
 	authv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // TestManifestsApply server-side applies every manifest of deploy/ to a real
@@ -49,12 +55,52 @@ func TestManifestsApply(t *testing.T) {
 		t.Errorf("Expected NODE_NAME from spec.nodeName in the Deployment, got %v", env)
 	}
 	corefile, _, _ := unstructured.NestedString(stored["ConfigMap/coredns"].Object, "data", "Corefile")
-	if !strings.Contains(corefile, "federation cluster.local example.com") {
-		t.Errorf("Expected the federation block in the ConfigMap, got %q", corefile)
+	blocks, err := caddyfile.Parse("Corefile", strings.NewReader(corefile), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rules, _, _ := unstructured.NestedSlice(stored["ClusterRole/federation-dns"].Object, "rules")
-	if got := fmt.Sprint(rules); strings.Contains(got, "get") || strings.Contains(got, "secrets") || strings.Contains(got, "create") {
-		t.Errorf("Expected list and watch only, got %v", got)
+	if len(blocks) != 1 || !slices.Equal(blocks[0].Keys, []string{".:53"}) {
+		t.Fatalf("Expected one .:53 server block, got %+v", blocks)
+	}
+	var fed []string
+	for _, tok := range blocks[0].Tokens["federation"] {
+		fed = append(fed, tok.Text)
+	}
+	if len(fed) < 6 || !slices.Equal(fed[:6], []string{"federation", "cluster.local", "example.com", "{", "myfederation", "example.com"}) {
+		t.Errorf("Expected federation cluster.local example.com { myfederation example.com ..., got %v", fed)
+	}
+	if blocks[0].Tokens["kubernetes"] == nil {
+		t.Error("Expected the kubernetes plugin after federation")
+	}
+
+	var role rbacv1.ClusterRole
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(stored["ClusterRole/federation-dns"].Object, &role); err != nil {
+		t.Fatal(err)
+	}
+	wantRules := []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"services", "nodes"}, Verbs: []string{"list", "watch"}},
+		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"list", "watch"}},
+	}
+	if !reflect.DeepEqual(role.Rules, wantRules) {
+		t.Errorf("Expected exactly the rules %+v, got %+v", wantRules, role.Rules)
+	}
+}
+
+// expectAccess asks the apiserver, by SubjectAccessReview, whether user may
+// do verb on resource of group, and fails unless the answer is allowed.
+func expectAccess(t *testing.T, c *testbed.Cluster, user, verb, group, resource string, allowed bool) {
+	t.Helper()
+	sar := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
+		User:               user,
+		Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"},
+		ResourceAttributes: &authzv1.ResourceAttributes{Verb: verb, Group: group, Resource: resource},
+	}}
+	got, err := c.Client.AuthorizationV1().SubjectAccessReviews().Create(t.Context(), sar, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.Allowed != allowed {
+		t.Errorf("Expected %s %s %s.%s allowed=%v, got %v (%s)", user, verb, resource, group, allowed, got.Status.Allowed, got.Status.Reason)
 	}
 }
 
@@ -117,6 +163,20 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	least := serviceAccountKubeconfig(t, local, "federation-least", "federation-dns")
+	// What the role allows, asked of the apiserver's own authorizer: list
+	// and watch of the three resources, and nothing else.
+	user := "system:serviceaccount:kube-system:federation-least"
+	for _, r := range [][2]string{{"", "services"}, {"", "nodes"}, {"discovery.k8s.io", "endpointslices"}} {
+		for _, verb := range []string{"list", "watch"} {
+			expectAccess(t, local, user, verb, r[0], r[1], true)
+		}
+		for _, verb := range []string{"get", "create", "update", "patch", "delete", "deletecollection"} {
+			expectAccess(t, local, user, verb, r[0], r[1], false)
+		}
+	}
+	for _, r := range [][2]string{{"", "secrets"}, {"", "configmaps"}, {"", "pods"}, {"", "endpoints"}, {"", "*"}} {
+		expectAccess(t, local, user, "list", r[0], r[1], false)
+	}
 	s := startPluginOnly(t, least)
 	ip := clusterIP(t, localCluster, testbed.Service)
 	s.expectDig(t, nginx, "A", want("NOERROR", nginx+" A "+ip))

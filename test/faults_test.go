@@ -3,6 +3,7 @@
 package test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -107,7 +108,14 @@ func TestEtcdKilledUnderLoad(t *testing.T) {
 
 	time.Sleep(500 * time.Millisecond)
 	bed.KillEtcd()
-	time.Sleep(3 * time.Second)
+	// The kill took effect: a write through the API fails while etcd is down.
+	eventuallyWithin(t, 30*time.Second, "a write failing without etcd", func() error {
+		if err := bed.Cluster(localCluster).SetEndpoints(testbed.Service, localZone, 2, true); err == nil {
+			return errors.New("the write went through")
+		}
+		return nil
+	})
+	time.Sleep(2 * time.Second)
 	if err := bed.RestartEtcd(); err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +156,8 @@ func (s *server) expectGoroutinesBack(t *testing.T, before float64) {
 	})
 }
 
-// load asks name every 20ms, for at most a minute, until the returned
-// finish is called. finish stops it, logs the counts and fails the test
+// load asks name every 20ms until the returned finish is called, for at
+// most ten minutes. finish stops it, logs the counts and fails the test
 // unless every answer was right by right, every question was answered, and
 // at least min answers came. The first wrong answer is logged.
 func load(t *testing.T, s *server, name string, qtype uint16, right func(*dns.Msg) bool) (finish func(min int64)) {
@@ -159,7 +167,7 @@ func load(t *testing.T, s *server, name string, qtype uint16, right func(*dns.Ms
 	wg.Go(func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		for range 3000 {
+		for range 30000 {
 			select {
 			case <-done:
 				return

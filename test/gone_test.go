@@ -4,7 +4,9 @@ package test
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/federated-dns/federation/test/testbed"
 
@@ -54,10 +56,35 @@ func TestWatchGoneRelists(t *testing.T) {
 	// The plugin still answers from what it knew.
 	s.expectDig(t, nginx, "A", healthy)
 
+	restarted := time.Now()
 	if err := local.Start(); err != nil {
 		t.Fatal(err)
 	}
 	s.expectDig(t, nginx, "A", failover)
+	// The gap was real: the plugin's resumed watch got 410 Gone from the
+	// apiserver, and a list of the same resource followed.
+	events, err := local.Audit("coredns/federation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := map[string]time.Time{}
+	relisted := false
+	for _, e := range events {
+		if e.StageTimestamp.Before(restarted) {
+			continue
+		}
+		if e.ResponseStatus.Code == http.StatusGone {
+			if _, seen := gone[e.ObjectRef.Resource]; !seen {
+				gone[e.ObjectRef.Resource] = e.StageTimestamp
+			}
+		}
+		if at, ok := gone[e.ObjectRef.Resource]; ok && e.Verb == "list" && e.StageTimestamp.After(at) {
+			relisted = true
+		}
+	}
+	if len(gone) == 0 || !relisted {
+		t.Errorf("Expected a 410 Gone for a resumed watch and a relist after it, got 410s %v, relist %v", gone, relisted)
+	}
 	finish(50)
 	s.expectGoroutinesBack(t, before)
 }

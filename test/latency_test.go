@@ -12,38 +12,54 @@ import (
 	"github.com/miekg/dns"
 )
 
+// failoverP99Target is the p99 that TestFailoverLatency holds the plugin
+// to: from the EndpointSlice write at the API to the first answer that
+// reflects it. Measured at about 12 ms on the test bed; the target leaves
+// room for a loaded CI machine.
+const failoverP99Target = 100 * time.Millisecond
+
 // TestFailoverLatency measures, over 100 flips of the local shard between
 // ready and scaled to zero, the time from the EndpointSlice write at the API
-// to the first DNS answer that reflects it. It reports p50 and p99; it
-// asserts only that every flip shows.
+// to the first DNS answer that reflects it. Only the exact expected answer
+// ends a sample (the local address, or the CNAME chased to the level
+// it points at); an error or any other answer fails the test. It reports p50, p99
+// and the time of the API write alone, and holds p99 to its target.
 func TestFailoverLatency(t *testing.T) {
 	const flips = 100
 	s := startFederationServer(t, "30s")
 	restoreNginx(t)
 	local := bed.Cluster(localCluster)
-	s.expectDig(t, nginx, "A", want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service)))
+	healthy := want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service))
+	// Scaled to zero, the local cluster has no shard in its zone or region
+	// either (it is also a member): the CNAME goes to the global level.
+	down := want("NOERROR", append([]string{nginx + " CNAME " + globalLevel},
+		ingresses(globalLevel, "gce-asia-east1", "gce-europe-west1", "gce-us-east1")...)...)
+	s.expectDig(t, nginx, "A", healthy)
 
-	isCNAME := func() bool {
-		m, err := s.Exchange("udp", nginx, dns.TypeA)
-		if err != nil || len(m.Answer) == 0 {
-			return false
-		}
-		_, ok := m.Answer[0].(*dns.CNAME)
-		return ok
-	}
-	var took []time.Duration
+	var took, writes []time.Duration
 	for i := range flips {
-		down := i%2 == 0
-		n := 2
-		if down {
-			n = 0
+		target, before, n := down, healthy, 0
+		if i%2 == 1 {
+			target, before, n = healthy, down, 2
 		}
 		start := time.Now()
 		if err := local.SetEndpoints(testbed.Service, localZone, n, true); err != nil {
 			t.Fatal(err)
 		}
+		writes = append(writes, time.Since(start))
 		deadline := start.Add(10 * time.Second)
-		for isCNAME() != down {
+		for {
+			m, err := s.Exchange("udp", nginx, dns.TypeA)
+			if err != nil {
+				t.Fatalf("Flip %d: %v", i, err)
+			}
+			got := reduce(m)
+			if got.equal(target) {
+				break
+			}
+			if !got.equal(before) {
+				t.Fatalf("Flip %d: expected %v or %v, got %v", i, before, target, got)
+			}
 			if time.Now().After(deadline) {
 				t.Fatalf("Flip %d not seen after 10s", i)
 			}
@@ -51,7 +67,14 @@ func TestFailoverLatency(t *testing.T) {
 		}
 		took = append(took, time.Since(start))
 	}
-	slices.Sort(took)
-	t.Logf("failover latency over %d flips (API write to first changed answer): p50 %v, p99 %v, max %v",
-		flips, took[len(took)/2].Round(time.Microsecond), took[len(took)*99/100].Round(time.Microsecond), took[len(took)-1].Round(time.Microsecond))
+	p := func(d []time.Duration, q int) time.Duration {
+		slices.Sort(d)
+		return d[len(d)*q/100].Round(time.Microsecond)
+	}
+	p50, p99 := p(took, 50), p(took, 99)
+	t.Logf("failover latency over %d flips (API write to first changed answer): p50 %v, p99 %v; the API write alone: p50 %v, p99 %v",
+		flips, p50, p99, p(writes, 50), p(writes, 99))
+	if p99 > failoverP99Target {
+		t.Errorf("Expected p99 within %v, got %v", failoverP99Target, p99)
+	}
 }

@@ -31,12 +31,12 @@ func TestLocalHealthy(t *testing.T) {
 	mixed := "Nginx.MyNamespace.MyFederation.svc.Cluster.Local."
 	s.expectDig(t, mixed, "A", want("NOERROR", mixed+" A "+ip))
 	// The seeded service is single-stack: AAAA is NODATA, MX too.
-	s.expectDig(t, nginx, "AAAA", want("NOERROR"))
-	s.expectDig(t, nginx, "MX", want("NOERROR"))
+	s.expectDig(t, nginx, "AAAA", want("NOERROR").withSOA("cluster.local."))
+	s.expectDig(t, nginx, "MX", want("NOERROR").withSOA("cluster.local."))
 	// Ordinary names still go to the kubernetes plugin.
 	s.expectDig(t, "nginx.mynamespace.svc.cluster.local.", "A", want("NOERROR", "nginx.mynamespace.svc.cluster.local. A "+ip))
 	// And so do federated names of federations that are not configured.
-	s.expectDig(t, "nginx.mynamespace.otherfed.svc.cluster.local.", "A", want("NXDOMAIN"))
+	s.expectDig(t, "nginx.mynamespace.otherfed.svc.cluster.local.", "A", want("NXDOMAIN").withSOA("cluster.local."))
 }
 
 func TestScaledToZero(t *testing.T) {
@@ -48,7 +48,7 @@ func TestScaledToZero(t *testing.T) {
 	}
 	s.expectDig(t, nginx, "A", failover)
 	s.expectDig(t, nginx, "CNAME", want("NOERROR", nginx+" CNAME "+nginxZone))
-	s.expectDig(t, nginx, "AAAA", want("NOERROR", nginx+" CNAME "+nginxZone))
+	s.expectDig(t, nginx, "AAAA", want("NOERROR", nginx+" CNAME "+nginxZone).withSOA("example.com."))
 
 	if err := local.SetEndpoints(testbed.Service, localZone, 2, true); err != nil {
 		t.Fatal(err)

@@ -78,7 +78,7 @@ func TestTXTAtEmptyLevelEndsNXDOMAIN(t *testing.T) {
 	region := "ghost.mynamespace.myfederation.svc.us-central1.example.com."
 	global := "ghost.mynamespace.myfederation.svc.example.com."
 	for _, qtype := range []string{"TXT", "A", "MX"} {
-		s.expectDig(t, zone, qtype, want("NXDOMAIN", zone+" CNAME "+region, region+" CNAME "+global))
+		s.expectDig(t, zone, qtype, want("NXDOMAIN", zone+" CNAME "+region, region+" CNAME "+global).withSOA("example.com."))
 	}
 }
 
@@ -89,7 +89,7 @@ func TestMemberWithoutEndpointSliceRights(t *testing.T) {
 	east := bed.Cluster("gce-us-east1")
 	role := &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: "federation-no-slices"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"services", "nodes"}, Verbs: []string{"get", "list", "watch"}}},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"services", "nodes"}, Verbs: []string{"get", "list", "watch"}}},
 	}
 	if _, err := east.Client.RbacV1().ClusterRoles().Create(t.Context(), role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

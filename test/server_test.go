@@ -149,26 +149,60 @@ func eventuallyWithin(t *testing.T, limit time.Duration, what string, check func
 	}
 }
 
-// answer is a DNS answer reduced to what the tests compare.
+// answer is a DNS answer reduced to what the tests compare: the rcode, the
+// AA bit, the answer section and the owner of the SOA in the authority
+// section (its serial and timers are not predicted).
 type answer struct {
 	rcode   string
+	aa      bool
 	records []string // "owner TYPE data", TTL left out
+	soa     string   // owner of the authority section's SOA, or ""
 }
 
-func (a answer) String() string { return a.rcode + " [" + strings.Join(a.records, "; ") + "]" }
+func (a answer) String() string {
+	s := a.rcode
+	if a.aa {
+		s += " aa"
+	}
+	s += " [" + strings.Join(a.records, "; ") + "]"
+	if a.soa != "" {
+		s += " soa " + a.soa
+	}
+	return s
+}
 
 func reduce(m *dns.Msg) answer {
-	a := answer{rcode: dns.RcodeToString[m.Rcode]}
+	a := answer{rcode: dns.RcodeToString[m.Rcode], aa: m.Authoritative}
 	for _, rr := range m.Answer {
-		h := rr.Header()
-		data := strings.TrimPrefix(rr.String(), h.String())
-		a.records = append(a.records, h.Name+" "+dns.TypeToString[h.Rrtype]+" "+data)
+		a.records = append(a.records, record(rr))
+	}
+	for _, rr := range m.Ns {
+		if rr.Header().Rrtype == dns.TypeSOA {
+			a.soa = rr.Header().Name
+		}
 	}
 	return a
 }
 
-// want builds an answer: rcode, then "owner TYPE data" records.
-func want(rcode string, records ...string) answer { return answer{rcode: rcode, records: records} }
+// record is rr as "owner TYPE data", without TTL and class.
+func record(rr dns.RR) string {
+	h := rr.Header()
+	return h.Name + " " + dns.TypeToString[h.Rrtype] + " " + strings.TrimPrefix(rr.String(), h.String())
+}
+
+// want builds an authoritative answer: rcode, then "owner TYPE data"
+// records, with no SOA in the authority section. SERVFAIL and REFUSED are
+// written by the server, which sets no AA bit.
+func want(rcode string, records ...string) answer {
+	return answer{rcode: rcode, aa: rcode != "SERVFAIL" && rcode != "REFUSED", records: records}
+}
+
+// withSOA is a with the SOA of zone in the authority section, as every
+// NXDOMAIN and NODATA answer carries it.
+func (a answer) withSOA(zone string) answer {
+	a.soa = zone
+	return a
+}
 
 func (a answer) equal(b answer) bool {
 	return a.String() == b.String()

@@ -26,6 +26,7 @@ type Cluster struct {
 
 	port      int
 	index     int // its place in the bed, which picks its service ranges
+	dir       string
 	certDir   string
 	apiserver *proc
 }
@@ -52,8 +53,12 @@ func (b *Bed) newCluster(name string, index int) (*Cluster, error) {
 		return nil, err
 	}
 	dir := filepath.Join(b.Dir, name)
-	c := &Cluster{Name: name, port: port, index: index, certDir: filepath.Join(dir, "certs"), Kubeconfig: filepath.Join(dir, "kubeconfig")}
+	c := &Cluster{Name: name, port: port, index: index, dir: dir, certDir: filepath.Join(dir, "certs"), Kubeconfig: filepath.Join(dir, "kubeconfig")}
 	if err := os.MkdirAll(c.certDir, 0o755); err != nil {
+		return nil, err
+	}
+	audit, err := auditFlags(dir)
+	if err != nil {
 		return nil, err
 	}
 	// Distinct service ranges make each cluster's ClusterIPs its own.
@@ -74,6 +79,7 @@ func (b *Bed) newCluster(name string, index int) (*Cluster, error) {
 		"--advertise-address=127.0.0.1",
 		"--endpoint-reconciler-type=none",
 	}}
+	c.apiserver.args = append(c.apiserver.args, audit...)
 	return c, nil
 }
 

@@ -5,7 +5,7 @@ GO      ?= go
 TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
 E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
 
-.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean deps deps-bench
+.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean deps deps-bench mutants
 
 # Debian packages of the real clients: dig for the demo and the end-to-end
 # tests, unshare for the glibc resolver test. Installed when missing.
@@ -66,6 +66,12 @@ bench: deps-bench build testbed
 	$(GO) test -run '^$$' -bench . -benchmem ./plugin/ ./federation/ | tee bench/go.txt
 	$(E2E_ENV) $(GO) run ./bench $(BENCH_FLAGS)
 	@echo "report: bench/results.md"
+
+# Each small fault of hack/mutants/mutants.go put into a copy of the code in
+# turn: the tests must fail for every one. Not part of `make test` (about 20
+# minutes); the table lands in hack/mutants/report.md.
+mutants: deps testbed
+	$(E2E_ENV) $(GO) run ./hack/mutants | tee hack/mutants/report.md
 
 clean:
 	rm -rf bin .cache

@@ -27,7 +27,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func startCluster(t *testing.T, client *fake.Clientset, node string) *Cluster {
+func startCluster(t testing.TB, client *fake.Clientset, node string) *Cluster {
 	t.Helper()
 	c := NewCluster("test", client, Nodes{Name: node})
 	c.Start(nil)

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 // shardsAcross returns n healthy shards spread over 50 regions of 3 zones.
@@ -46,5 +50,25 @@ func BenchmarkHierarchy(b *testing.B) {
 				Addresses(shards, LevelGlobal, "", "")
 			}
 		})
+	}
+}
+
+// BenchmarkShardMemoMiss computes a shard from the caches, as the first
+// question after any change of the cluster's objects does: every iteration
+// starts a new generation of the memo.
+func BenchmarkShardMemoMiss(b *testing.B) {
+	c := startCluster(b, fake.NewClientset(
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns"}, Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1", ClusterIPs: []string{"10.0.0.1"}}},
+		zonedSlice("web", zonedEndpoint("10.1.0.1", true, "", "z1"), zonedEndpoint("10.1.0.2", true, "", "z1")),
+	), "")
+	if s := c.Shard("ns", "web"); !s.Healthy || s.Kind != ClusterIP {
+		b.Fatalf("Expected a healthy ClusterIP shard, got %+v", s)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.shards.invalidate()
+		if !c.Shard("ns", "web").Healthy {
+			b.Fatal("expected healthy")
+		}
 	}
 }

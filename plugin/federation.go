@@ -64,7 +64,7 @@ type Federation struct {
 	// chainWarnings are the warnings of loops, keyed by names that tenants
 	// choose: a flood of them must not crowd out the others.
 	chainWarnings onceLog
-	watches  []*memberWatch
+	watches       []*memberWatch
 
 	stopHostnames context.CancelFunc
 	background    sync.WaitGroup

@@ -1,0 +1,50 @@
+package main
+
+// mutant is one small, real fault: in file, old (which must occur exactly
+// once) becomes new. e2e names the end-to-end tests that exercise the code,
+// run when the unit tests let the mutant live.
+type mutant struct {
+	name     string
+	file     string
+	old, new string
+	e2e      string // a -run pattern; empty: unit tests only
+}
+
+var mutants = []mutant{
+	{"grace ignored: shards dropped at the first failure", "federation/member.go",
+		"return since.IsZero() || now.Sub(since) < m.Grace", "return since.IsZero()", "TestMemberOutageGrace"},
+	{"AA dropped from the cluster's answers", "plugin/handler.go",
+		"m.SetReply(r)\n\tm.Authoritative = true", "m.SetReply(r)\n\tm.Authoritative = false", "TestLocalHealthy|TestScaledToZero"},
+	{"AA dropped from the federation zone's answers", "plugin/zone.go",
+		"m.Authoritative = true", "m.Authoritative = false", "TestZoneWalksUpAsShardsScaleDown"},
+	{"SOA left out of negative answers", "plugin/answer.go",
+		"m.Ns = []dns.RR{f.soa(domain)}", "m.Ns = nil", "TestLocalHealthy|TestZoneWalksUpAsShardsScaleDown"},
+	{"410 Gone counted as an outage", "federation/contact.go",
+		"if errors.Is(err, context.Canceled) || expired(err) {", "if errors.Is(err, context.Canceled) {", "TestWatchGoneRelists"},
+	{"readiness waits for every member to sync", "plugin/ready.go",
+		"return f.Local.HasSynced() && f.settled(time.Now())", "return f.Local.HasSynced() && f.settled(time.Now().Add(-time.Hour))", "TestReadyWithMemberDown"},
+	{"the chase's rcode dropped", "plugin/answer.go",
+		"m.Rcode = resp.Rcode\n", "m.Rcode = dns.RcodeSuccess\n", "TestZoneWalksUpAsShardsScaleDown"},
+	{"REFUSED chase passed on", "plugin/answer.go",
+		"if resp.Rcode == dns.RcodeRefused || resp.Rcode == dns.RcodeNotImplemented {", "if resp.Rcode == dns.RcodeNotImplemented {", "TestUnanswerableChaseKeepsCNAME"},
+	{"loop bound raised from 8 to 12 CNAMEs", "plugin/chain.go",
+		"const maxChain = 8", "const maxChain = 12", "TestLoopsUnderBurst"},
+	{"TC of a truncated chase lost", "plugin/answer.go",
+		"m.Truncated = m.Truncated || resp.Truncated", "m.Truncated = m.Truncated", "TestTruncatedChaseSetsTC"},
+	{"name collision rule off: endpoint names federated", "plugin/answer.go",
+		"if svc == nil || svc.Spec.ClusterIP != corev1.ClusterIPNone {", "if true {", ""},
+	{"TTL option ignored", "plugin/answer.go",
+		"Class: dns.ClassINET, Ttl: f.TTL}", "Class: dns.ClassINET, Ttl: defaultTTL}", "TestReload"},
+	{"resolutions counted under the wrong level", "plugin/handler.go",
+		"resolutions.WithLabelValues(server, name.Federation, level).Inc()", "resolutions.WithLabelValues(server, name.Federation, levelLocal).Inc()", "TestMetricsFollowAnswers"},
+	{"opcodes other than QUERY answered", "plugin/handler.go",
+		"if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1", "if len(r.Question) != 1", "TestOnlyQueriesAnswered"},
+	{"one contact state for every resource", "federation/cluster.go",
+		"ct.observe(resource, err)\n\t\t\treturn obj, err", "ct.observe(\"api\", err)\n\t\t\treturn obj, err", "TestMemberWithoutEndpointSliceRights"},
+	{"hostname-only ingress not published", "federation/published.go",
+		"if len(s.Ingress) == 0 && len(s.Hostnames) == 0 {", "if len(s.Ingress) == 0 {", "TestHostnameIngress"},
+	{"black-hole probe allowed a minute", "federation/probe.go",
+		"probeTimeout  = 5 * time.Second", "probeTimeout  = 60 * time.Second", "TestMemberBlackHole"},
+	{"zone CNAMEs followed only for A and AAAA", "plugin/zone.go",
+		"if qtype == dns.TypeCNAME {\n\t\t\treturn\n\t\t}\n\t\towner = target", "if qtype != dns.TypeA && qtype != dns.TypeAAAA {\n\t\t\treturn\n\t\t}\n\t\towner = target", "TestTXTAtEmptyLevelEndsNXDOMAIN"},
+}

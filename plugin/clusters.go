@@ -90,11 +90,15 @@ func (f *Federation) settled(now time.Time) bool {
 }
 
 // shards returns the published shards of the service namespace/name in the
-// members whose shards count now.
-func (f *Federation) shards(namespace, name string, now time.Time) []federation.PublishedShard {
+// members whose shards count now. A member watched through unhealthy, the
+// local cluster's watch whose shard was just found unhealthy, is left out:
+// a shard without ready endpoints is not published, and leaving it out
+// keeps one answer from mixing the watch's state before and after a change
+// (its store is updated a moment before its lookups' memos are).
+func (f *Federation) shards(namespace, name string, now time.Time, unhealthy *federation.Cluster) []federation.PublishedShard {
 	shards := make([]federation.PublishedShard, 0, len(f.Members))
 	for _, m := range f.Members {
-		if !m.Usable(now) {
+		if !m.Usable(now) || (unhealthy != nil && m.Cluster == unhealthy) {
 			continue
 		}
 		s, ok := m.PublishedShard(namespace, name)

@@ -131,7 +131,7 @@ func (f *Federation) nearest(name federation.Name, topo federation.Topology) (l 
 	if len(f.Members) == 0 || !f.settled(now) {
 		return federation.LevelZone, nil, false
 	}
-	shards = f.shards(name.Namespace, name.Service, now)
+	shards = f.shards(name.Namespace, name.Service, now, f.Local)
 	l = federation.Nearest(shards, federation.LevelZone, topo.Zone, topo.Region)
 	if l == federation.LevelNone {
 		l = federation.LevelGlobal

@@ -38,7 +38,7 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	case federation.NameServer:
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.LevelName:
-		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now)
+		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now, nil)
 		f.answerLevel(m, owner(state), qtype, zn, shards, domain)
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError

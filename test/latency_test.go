@@ -12,11 +12,15 @@ import (
 	"github.com/miekg/dns"
 )
 
-// failoverP99Target is the p99 that TestFailoverLatency holds the plugin
-// to: from the EndpointSlice write at the API to the first answer that
-// reflects it. Measured at about 12 ms on the test bed; the target leaves
-// room for a loaded CI machine.
-const failoverP99Target = 100 * time.Millisecond
+// The p99 targets TestFailoverLatency holds the plugin to: from the start of
+// the EndpointSlice write at the API to the first answer that reflects it,
+// and the plugin's own part of that, from the moment the write returned.
+// The API write alone has a p99 of tens of milliseconds on a loaded
+// two-core machine; the targets leave room for it.
+const (
+	failoverP99Target   = 250 * time.Millisecond
+	afterWriteP99Target = 50 * time.Millisecond
+)
 
 // TestFailoverLatency measures, over 100 flips of the local shard between
 // ready and scaled to zero, the time from the EndpointSlice write at the API
@@ -36,7 +40,7 @@ func TestFailoverLatency(t *testing.T) {
 		ingresses(globalLevel, "gce-asia-east1", "gce-europe-west1", "gce-us-east1")...)...)
 	s.expectDig(t, nginx, "A", healthy)
 
-	var took, writes []time.Duration
+	var took, writes, after []time.Duration
 	for i := range flips {
 		target, before, n := down, healthy, 0
 		if i%2 == 1 {
@@ -66,15 +70,16 @@ func TestFailoverLatency(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		took = append(took, time.Since(start))
+		after = append(after, took[len(took)-1]-writes[len(writes)-1])
 	}
 	p := func(d []time.Duration, q int) time.Duration {
 		slices.Sort(d)
 		return d[len(d)*q/100].Round(time.Microsecond)
 	}
-	p50, p99 := p(took, 50), p(took, 99)
-	t.Logf("failover latency over %d flips (API write to first changed answer): p50 %v, p99 %v; the API write alone: p50 %v, p99 %v",
-		flips, p50, p99, p(writes, 50), p(writes, 99))
-	if p99 > failoverP99Target {
-		t.Errorf("Expected p99 within %v, got %v", failoverP99Target, p99)
+	p99, afterP99 := p(took, 99), p(after, 99)
+	t.Logf("failover latency over %d flips (API write to first changed answer): p50 %v, p99 %v; the API write alone: p50 %v, p99 %v; from the write's return: p50 %v, p99 %v",
+		flips, p(took, 50), p99, p(writes, 50), p(writes, 99), p(after, 50), afterP99)
+	if p99 > failoverP99Target || afterP99 > afterWriteP99Target {
+		t.Errorf("Expected p99 within %v, and within %v from the write's return; got %v and %v", failoverP99Target, afterWriteP99Target, p99, afterP99)
 	}
 }

@@ -166,7 +166,7 @@ func TestReadyWithMemberDown(t *testing.T) {
 	if err := east.WriteKubeconfigVia(kc, fmt.Sprintf("https://127.0.0.1:%d", port), testbed.AdminToken); err != nil {
 		t.Fatal(err)
 	}
-	const grace = 8 * time.Second
+	const grace = 12 * time.Second
 	host := newHost()
 	local := bed.Cluster(localCluster).Kubeconfig
 	start := time.Now()
@@ -183,7 +183,7 @@ func TestReadyWithMemberDown(t *testing.T) {
 	}
 }
 `, host, local, testbed.Node, grace, kc))
-	eventuallyWithin(t, grace+10*time.Second, "ready", func() error {
+	ready := func() error {
 		resp, err := (&http.Client{Timeout: time.Second}).Get("http://" + host + ":8181/ready")
 		if err != nil {
 			return err
@@ -193,7 +193,20 @@ func TestReadyWithMemberDown(t *testing.T) {
 			return fmt.Errorf("status %d", resp.StatusCode)
 		}
 		return nil
-	})
+	}
+	// Within the grace: not ready, and level names get SERVFAIL, never an
+	// answer that leaves out a member whose shards are not known yet.
+	if time.Since(start) < grace-2*time.Second {
+		if err := ready(); err == nil {
+			t.Errorf("Expected not ready %v after start, within the grace of %v", time.Since(start), grace)
+		}
+		if got, err := s.dig("udp", zoneLevel, "A"); err != nil || !got.equal(want("SERVFAIL")) {
+			t.Errorf("Expected SERVFAIL for a level name within the grace, got %v %v", got, err)
+		}
+	} else {
+		t.Errorf("CoreDNS took %v to start, too long to look inside the grace", time.Since(start))
+	}
+	eventuallyWithin(t, grace+10*time.Second, "ready", ready)
 	took := time.Since(start)
 	t.Logf("Ready after %.1fs with a grace of %v", took.Seconds(), grace)
 	if took < grace-time.Second || took > grace+5*time.Second {

@@ -90,7 +90,7 @@ func TestZoneWalksUpAsShardsScaleDown(t *testing.T) {
 	scale(t, "gce-europe-west1", 0)
 	s.expectDig(t, zoneLevel, "A", chain("NOERROR", ingresses(globalLevel, "gce-asia-east1")...))
 	scale(t, "gce-asia-east1", 0)
-	s.expectDig(t, zoneLevel, "A", chain("NXDOMAIN"))
+	s.expectDig(t, zoneLevel, "A", chain("NXDOMAIN").withSOA("example.com."))
 	s.expectDig(t, nginx, "A", want("NXDOMAIN", nginx+" CNAME "+globalLevel).withSOA("example.com."))
 
 	// And back.

@@ -23,7 +23,8 @@ import (
 type scenario struct {
 	name    string
 	port    int
-	queries string // dnsperf data file
+	queries string   // dnsperf data file
+	shape   []uint16 // the record types of the answer it times; nil: any answer (whoami)
 }
 
 // dnsperfReport builds a local and a member cluster, starts the three
@@ -114,13 +115,14 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 	defer whoamiSrv.Stop()
 
 	scenarios := []scenario{
-		{"hosts (baseline)", hostsPort, filepath.Join(dir, "up.txt")},
-		{"federation: local answer", fedPort, filepath.Join(dir, "up.txt")},
-		{"federation: chased CNAME", fedPort, filepath.Join(dir, "down.txt")},
-		{"federation: zone level name", fedPort, filepath.Join(dir, "zone.txt")},
-		{"whoami (ceiling)", whoamiPort, filepath.Join(dir, "up.txt")},
+		{"hosts (baseline)", hostsPort, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
+		{"federation: local answer", fedPort, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
+		{"federation: chased CNAME", fedPort, filepath.Join(dir, "down.txt"), []uint16{dns.TypeCNAME, dns.TypeA}},
+		{"federation: zone level name", fedPort, filepath.Join(dir, "zone.txt"), []uint16{dns.TypeA}},
+		{"whoami (ceiling)", whoamiPort, filepath.Join(dir, "up.txt"), nil},
 	}
-	// Every scenario must answer NOERROR before it is measured.
+	// Every scenario must give the answer it is named for before it is
+	// measured: a chased CNAME must come with the target's address.
 	for _, s := range scenarios {
 		if err := waitNoError(s); err != nil {
 			return err
@@ -163,7 +165,8 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 	return nil
 }
 
-// waitNoError asks the first query of s until it is answered NOERROR.
+// waitNoError asks the first query of s until it is answered NOERROR with
+// records of the scenario's shape.
 func waitNoError(s scenario) error {
 	data, err := os.ReadFile(s.queries)
 	if err != nil {
@@ -175,7 +178,7 @@ func waitNoError(s scenario) error {
 		m := new(dns.Msg)
 		m.SetQuestion(dns.Fqdn(first[0]), dns.StringToType[first[1]])
 		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, "127.0.0.1:"+strconv.Itoa(s.port))
-		if err == nil && r.Rcode == dns.RcodeSuccess && len(r.Answer)+len(r.Extra) > 0 {
+		if err == nil && r.Rcode == dns.RcodeSuccess && len(r.Answer)+len(r.Extra) > 0 && hasShape(r, s.shape) {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -183,6 +186,23 @@ func waitNoError(s scenario) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// hasShape reports whether r's answer holds records of exactly the types
+// of shape, in order; any answer has a nil shape.
+func hasShape(r *dns.Msg, shape []uint16) bool {
+	if shape == nil {
+		return true
+	}
+	if len(r.Answer) != len(shape) {
+		return false
+	}
+	for i, rr := range r.Answer {
+		if rr.Header().Rrtype != shape[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // dnsperf runs one dnsperf and returns its QPS and, when rate > 0 (verbose

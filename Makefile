@@ -16,7 +16,7 @@ deps-bench: deps
 	@hack/deps.sh dnsperf=dnsperf
 
 # Native Go fuzz targets, as package:target.
-FUZZ := .:FuzzParse ./federation:FuzzParseName ./federation:FuzzParseZoneName \
+FUZZ := .:FuzzParse ./federation:FuzzParseServiceName ./federation:FuzzParseDomainName \
 	./federation:FuzzHierarchy ./plugin:FuzzServeDNS
 FUZZTIME ?= 60s
 

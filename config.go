@@ -13,10 +13,9 @@ import (
 
 // config is a parsed federation block.
 type config struct {
-	plugin  *fedplugin.Federation
+	answers fedplugin.Config
 	local   clusterConfig
 	members []memberConfig
-	node    string
 	grace   time.Duration
 }
 
@@ -32,15 +31,16 @@ type memberConfig struct {
 	clusterConfig
 }
 
-// watch creates the cluster watchers: the local cluster's and one per member,
-// shared where a member is reached through the same kubeconfig and context
-// as the local cluster (or another member). Nothing is contacted yet.
-func (cfg *config) watch() error {
-	f := cfg.plugin
-	clusters := map[[2]string]*fed.Cluster{}
-	cluster := func(name string, cc clusterConfig, nodes fed.Nodes) (*fed.Cluster, error) {
+// newWatchers creates the watches of the local cluster and of each member,
+// one watch per kubeconfig and context: a member reached like the local
+// cluster (or like another member) shares its watch. Nothing is contacted
+// until they start.
+func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
+	var w fedplugin.Watchers
+	watches := map[[2]string]*fed.Cluster{}
+	watch := func(name string, cc clusterConfig, nodes fed.Nodes) (*fed.Cluster, error) {
 		key := [2]string{cc.kubeconfig, cc.context}
-		if c, ok := clusters[key]; ok && cc.kubeconfig != "" {
+		if c, ok := watches[key]; ok && cc.kubeconfig != "" {
 			return c, nil
 		}
 		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName)
@@ -48,29 +48,30 @@ func (cfg *config) watch() error {
 			return nil, err
 		}
 		c := fed.NewCluster(name, client, nodes)
-		clusters[key] = c
+		watches[key] = c
+		w.Watches = append(w.Watches, c)
 		return c, nil
 	}
 	// A local cluster that is also a member watches all its nodes.
-	localNodes := fed.Nodes{Name: cfg.node}
+	localNodes := fed.Nodes{Name: cfg.answers.Node}
 	for _, m := range cfg.members {
 		if m.kubeconfig != "" && m.kubeconfig == cfg.local.kubeconfig && m.context == cfg.local.context {
 			localNodes.All = true
 		}
 	}
-	var err error
-	if f.Local, err = cluster(fedplugin.LocalCluster, cfg.local, localNodes); err != nil {
-		return err
+	local, err := watch(fedplugin.LocalLabel, cfg.local, localNodes)
+	if err != nil {
+		return w, err
 	}
-	f.Node = cfg.node
+	w.Local = fed.NewLocalCluster(local)
 	for _, m := range cfg.members {
-		c, err := cluster(m.name, m.clusterConfig, fed.Nodes{All: true})
+		c, err := watch(m.name, m.clusterConfig, fed.Nodes{All: true})
 		if err != nil {
-			return err
+			return w, err
 		}
-		f.Members = append(f.Members, &fed.Member{Name: m.name, Cluster: c, Grace: cfg.grace})
+		w.Members = append(w.Members, fed.NewMember(m.name, c, cfg.grace))
 	}
-	return nil
+	return w, nil
 }
 
 // loadCluster reads the client configuration of KUBECONFIG [CONTEXT], or the
@@ -94,7 +95,7 @@ func (cfg *config) addMember(args []string) error {
 	if !fed.IsDNS1123Label(name) {
 		return errors.New("cluster name is not a DNS-1123 label")
 	}
-	if name == fedplugin.LocalCluster {
+	if name == fedplugin.LocalLabel {
 		return fmt.Errorf("cluster name %q is the local cluster's in metrics", name)
 	}
 	for _, m := range cfg.members {

@@ -56,7 +56,7 @@ func FuzzParse(f *testing.F) {
 		if cfg == nil {
 			return // no federation block at all
 		}
-		p := cfg.plugin
+		p := cfg.answers
 		if len(p.Federations) == 0 || p.TTL > 3600 || cfg.grace < 0 {
 			t.Fatalf("Accepted an invalid block: %+v", cfg)
 		}

@@ -28,7 +28,7 @@ import (
 	"github.com/miekg/dns"
 )
 
-const pluginName = fedplugin.Name
+const pluginName = fedplugin.PluginName
 
 var log = clog.NewWithPlugin(pluginName)
 
@@ -43,16 +43,16 @@ func setup(c *caddy.Controller) error {
 	if err != nil {
 		return coreplugin.Error(pluginName, err)
 	}
-	f := cfg.plugin
-	if err := cfg.watch(); err != nil {
+	watchers, err := cfg.newWatchers()
+	if err != nil {
 		return coreplugin.Error(pluginName, err)
 	}
-	f.Upstream = upstream.New()
-	if len(f.Members) > 0 {
+	if len(watchers.Members) > 0 {
 		if addr, ok := serverAddress(dnsserver.GetConfig(c)); ok {
-			f.Hostnames = fedplugin.NewHostnames(fedplugin.ServerLookup(addr))
+			watchers.Hostnames = fedplugin.NewHostnames(fedplugin.ServerLookup(addr))
 		}
 	}
+	f := fedplugin.New(cfg.answers, watchers, upstream.New())
 
 	c.OnStartup(func() error {
 		f.Start()
@@ -108,8 +108,11 @@ func parse(c *caddy.Controller) (*config, error) {
 }
 
 func parseBlock(c *caddy.Controller) (*config, error) {
-	f := fedplugin.New()
-	cfg := &config{plugin: f, node: os.Getenv("NODE_NAME"), grace: 30 * time.Second}
+	cfg := &config{
+		answers: fedplugin.Config{TTL: fedplugin.DefaultTTL, Federations: map[string]string{}, Node: os.Getenv("NODE_NAME")},
+		grace:   30 * time.Second,
+	}
+	f := &cfg.answers
 	pluginLine := c.Line()
 	zones := coreplugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
 	domainLines := map[string]int{} // the line of each federation
@@ -144,7 +147,7 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 			if len(args) != 1 {
 				return nil, c.ArgErr()
 			}
-			cfg.node = args[0]
+			f.Node = args[0]
 		case "zone", "region":
 			if len(args) != 1 {
 				return nil, c.ArgErr()
@@ -214,7 +217,7 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 }
 
 // addFederation adds the federation line NAME DOMAIN.
-func addFederation(f *fedplugin.Federation, name string, args []string) error {
+func addFederation(f *fedplugin.Config, name string, args []string) error {
 	if name == "upstream" {
 		return errors.New("unknown property 'upstream': CNAMEs are always chased now; remove the line")
 	}

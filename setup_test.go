@@ -159,7 +159,7 @@ func TestParseValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := cfg.plugin
+	f := cfg.answers
 	if got := f.Federations["myfed"]; got != "example.com." {
 		t.Errorf("Expected domain example.com., got %q", got)
 	}
@@ -167,8 +167,8 @@ func TestParseValues(t *testing.T) {
 	if len(f.Zones) != 1 || f.Zones[0] != "cluster.local." {
 		t.Errorf("Expected zones [cluster.local.], got %v", f.Zones)
 	}
-	if f.TTL != 60 || cfg.grace != 5*time.Second || cfg.node != "from-env" {
-		t.Errorf("Expected ttl 60, grace 5s, node from-env; got %d %v %q", f.TTL, cfg.grace, cfg.node)
+	if f.TTL != 60 || cfg.grace != 5*time.Second || f.Node != "from-env" {
+		t.Errorf("Expected ttl 60, grace 5s, node from-env; got %d %v %q", f.TTL, cfg.grace, f.Node)
 	}
 	if f.Topology != (fed.Topology{Zone: "z1"}) {
 		t.Errorf("Expected topology zone z1, got %+v", f.Topology)
@@ -187,11 +187,11 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.plugin.TTL != 30 || cfg.grace != 30*time.Second || cfg.node != "n1" {
-		t.Errorf("Expected ttl 30, grace 30s, node n1; got %d %v %q", cfg.plugin.TTL, cfg.grace, cfg.node)
+	if cfg.answers.TTL != 30 || cfg.grace != 30*time.Second || cfg.answers.Node != "n1" {
+		t.Errorf("Expected ttl 30, grace 30s, node n1; got %d %v %q", cfg.answers.TTL, cfg.grace, cfg.answers.Node)
 	}
-	if len(cfg.plugin.Zones) != 1 || cfg.plugin.Zones[0] != "cluster.local." {
-		t.Errorf("Expected the server block's zone, got %v", cfg.plugin.Zones)
+	if len(cfg.answers.Zones) != 1 || cfg.answers.Zones[0] != "cluster.local." {
+		t.Errorf("Expected the server block's zone, got %v", cfg.answers.Zones)
 	}
 }
 
@@ -209,15 +209,16 @@ func TestMembersShareWatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.watch(); err != nil {
+	w, err := cfg.newWatchers()
+	if err != nil {
 		t.Fatal(err)
 	}
-	f := cfg.plugin
-	if len(f.Members) != 2 || f.Members[0].Cluster != f.Local || f.Members[1].Cluster == f.Local {
-		t.Fatalf("Expected the member with the local kubeconfig to share the local watch, got %+v", f.Members)
+	f := cfg.answers
+	if len(w.Members) != 2 || len(w.Watches) != 2 || !w.Members[0].Reads(w.Local.Watch()) || w.Members[1].Reads(w.Local.Watch()) {
+		t.Fatalf("Expected the member with the local kubeconfig to share the local watch, got %+v", w)
 	}
-	if f.Members[1].Grace != 10*time.Second || f.Members[1].Name != "there" {
-		t.Errorf("Expected member there with grace 10s, got %s %v", f.Members[1].Name, f.Members[1].Grace)
+	if w.Members[1].Grace != 10*time.Second || w.Members[1].Name != "there" {
+		t.Errorf("Expected member there with grace 10s, got %s %v", w.Members[1].Name, w.Members[1].Grace)
 	}
 	if len(f.Authority) != 1 || f.Authority[0] != "example.com." || len(f.Zones) != 1 || f.Zones[0] != "cluster.local." {
 		t.Errorf("Expected authority for example.com. and cluster zone cluster.local., got %v %v", f.Authority, f.Zones)

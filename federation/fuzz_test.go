@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// FuzzParseName checks that a federated name, once parsed, is made of valid
+// FuzzParseServiceName checks that a federated name, once parsed, is made of valid
 // labels and spells the question again.
-func FuzzParseName(f *testing.F) {
+func FuzzParseServiceName(f *testing.F) {
 	for _, s := range []string{
 		"nginx.mynamespace.myfed.svc.cluster.local.", "myfed.svc.cluster.local.", "A.B.C.SVC.cluster.local.",
 		`a\.b.c.d.svc.cluster.local.`, "..svc.cluster.local.", "x.nginx.ns.f.svc.cluster.local.",
@@ -17,7 +17,7 @@ func FuzzParseName(f *testing.F) {
 		f.Add(s, "cluster.local.")
 	}
 	f.Fuzz(func(t *testing.T, qname, zone string) {
-		n, ok := ParseName(qname, zone)
+		n, ok := ParseServiceName(qname, zone)
 		if !ok {
 			return
 		}
@@ -34,10 +34,10 @@ func FuzzParseName(f *testing.F) {
 	})
 }
 
-// FuzzParseZoneName checks that a level name, once parsed, spells the
+// FuzzParseDomainName checks that a level name, once parsed, spells the
 // question again with valid labels; that the apex and the name server are
 // exactly those names; and that a name outside the domain is no level.
-func FuzzParseZoneName(f *testing.F) {
+func FuzzParseDomainName(f *testing.F) {
 	for _, s := range []string{
 		"nginx.ns.myfed.svc.example.com.", "nginx.ns.myfed.svc.r.example.com.", "nginx.ns.myfed.svc.z.r.example.com.",
 		"svc.example.com.", "ns.dns.example.com.", "example.com.", "a.b.c.d.e.f.g.example.com.",
@@ -46,7 +46,7 @@ func FuzzParseZoneName(f *testing.F) {
 	}
 	isFed := func(l string) bool { return l == "myfed" }
 	f.Fuzz(func(t *testing.T, qname string) {
-		z := ParseZoneName(qname, "example.com.", isFed)
+		z := ParseDomainName(qname, "example.com.", isFed)
 		lower := strings.ToLower(qname)
 		switch z.Kind {
 		case Apex:
@@ -59,14 +59,14 @@ func FuzzParseZoneName(f *testing.F) {
 				t.Fatalf("%q parsed as the name server", qname)
 			}
 			return
-		case LevelName:
+		case AtLevel:
 		default:
 			return
 		}
 		if !strings.HasSuffix(lower, ".example.com.") {
 			t.Fatalf("%q outside the domain parsed as a level", qname)
 		}
-		if !IsDNS1035Label(z.Name.Service) || !IsDNS1123Label(z.Name.Namespace) || !isFed(z.Name.Federation) {
+		if !IsDNS1035Label(z.Service.Service) || !IsDNS1123Label(z.Service.Namespace) || !isFed(z.Service.Federation) {
 			t.Fatalf("%q parsed with invalid labels: %+v", qname, z)
 		}
 		for _, l := range []string{z.Zone, z.Region} {
@@ -74,7 +74,7 @@ func FuzzParseZoneName(f *testing.F) {
 				t.Fatalf("%q parsed with an invalid zone or region: %+v", qname, z)
 			}
 		}
-		if again := z.Name.LevelName(z.Level, z.Zone, z.Region, "example.com."); again != strings.ToLower(qname) {
+		if again := z.Service.LevelName(z.Level, z.Zone, z.Region, "example.com."); again != strings.ToLower(qname) {
 			t.Fatalf("%q parsed as %+v, which spells %q", qname, z, again)
 		}
 	})

@@ -104,39 +104,39 @@ func TestNearest(t *testing.T) {
 
 func TestParseZoneName(t *testing.T) {
 	isFed := func(l string) bool { return l == "myfed" }
-	n := Name{"nginx", "ns", "myfed"}
+	n := ServiceName{"nginx", "ns", "myfed"}
 	tests := []struct {
 		qname string
-		want  ZoneName
+		want  DomainName
 	}{
-		{"example.com.", ZoneName{Kind: Apex}},
-		{"EXAMPLE.com.", ZoneName{Kind: Apex}},
-		{"ns.dns.example.com.", ZoneName{Kind: NameServer}},
-		{"nginx.ns.myfed.svc.example.com.", ZoneName{Kind: LevelName, Level: LevelGlobal, Name: n}},
-		{"nginx.ns.myfed.svc.us-east1.example.com.", ZoneName{Kind: LevelName, Level: LevelRegion, Name: n, Region: "us-east1"}},
-		{"Nginx.NS.MyFed.svc.US-East1-B.us-east1.example.com.", ZoneName{Kind: LevelName, Level: LevelZone, Name: n, Zone: "us-east1-b", Region: "us-east1"}},
+		{"example.com.", DomainName{Kind: Apex}},
+		{"EXAMPLE.com.", DomainName{Kind: Apex}},
+		{"ns.dns.example.com.", DomainName{Kind: NameServer}},
+		{"nginx.ns.myfed.svc.example.com.", DomainName{Kind: AtLevel, Level: LevelGlobal, Service: n}},
+		{"nginx.ns.myfed.svc.us-east1.example.com.", DomainName{Kind: AtLevel, Level: LevelRegion, Service: n, Region: "us-east1"}},
+		{"Nginx.NS.MyFed.svc.US-East1-B.us-east1.example.com.", DomainName{Kind: AtLevel, Level: LevelZone, Service: n, Zone: "us-east1-b", Region: "us-east1"}},
 		// Empty non-terminals: ancestors of possible level names.
-		{"svc.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"myfed.svc.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"ns.myfed.svc.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"anyregion.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"svc.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"ns.myfed.svc.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"svc.us-east1-b.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
-		{"ns.myfed.svc.us-east1-b.us-east1.example.com.", ZoneName{Kind: EmptyNonTerminal}},
+		{"svc.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"myfed.svc.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"ns.myfed.svc.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"anyregion.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"svc.us-east1.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"ns.myfed.svc.us-east1.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"svc.us-east1-b.us-east1.example.com.", DomainName{Kind: EmptyNonTerminal}},
+		{"ns.myfed.svc.us-east1-b.us-east1.example.com.", DomainName{Kind: EmptyNonTerminal}},
 		// Nothing can be there.
-		{"x.nginx.ns.myfed.svc.us-east1-b.us-east1.example.com.", ZoneName{}},
-		{"nginx.ns.other.svc.example.com.", ZoneName{}},
-		{"nginx.ns.other.svc.us-east1.example.com.", ZoneName{}},
-		{"1nginx.ns.myfed.svc.example.com.", ZoneName{}},
-		{"www.foo.example.com.", ZoneName{Kind: EmptyNonTerminal}}, // zone www of region foo
-		{"a.www.foo.example.com.", ZoneName{}},
-		{"a_b.example.com.", ZoneName{}},
-		{"example.org.", ZoneName{}},
-		{"notexample.com.", ZoneName{}},
+		{"x.nginx.ns.myfed.svc.us-east1-b.us-east1.example.com.", DomainName{}},
+		{"nginx.ns.other.svc.example.com.", DomainName{}},
+		{"nginx.ns.other.svc.us-east1.example.com.", DomainName{}},
+		{"1nginx.ns.myfed.svc.example.com.", DomainName{}},
+		{"www.foo.example.com.", DomainName{Kind: EmptyNonTerminal}}, // zone www of region foo
+		{"a.www.foo.example.com.", DomainName{}},
+		{"a_b.example.com.", DomainName{}},
+		{"example.org.", DomainName{}},
+		{"notexample.com.", DomainName{}},
 	}
 	for i, tc := range tests {
-		if got := ParseZoneName(tc.qname, "example.com.", isFed); got != tc.want {
+		if got := ParseDomainName(tc.qname, "example.com.", isFed); got != tc.want {
 			t.Errorf("Test %d, %s: expected %+v, got %+v", i, tc.qname, tc.want, got)
 		}
 	}

@@ -2,15 +2,46 @@ package federation
 
 import "time"
 
-// Member is a member cluster of the federation zone with the grace period
-// that its shards outlive an outage of its API (SPEC 4.5).
+// Member is a member cluster of the federation zone, read through a watch
+// of its API, with the grace period that its shards outlive an outage of
+// that API (SPEC 4.5). The watch may be shared with the local cluster or
+// another member: a Member reads it and cannot stop it.
 type Member struct {
-	// Name is the member's name in the Corefile, metrics and logs; its
-	// Cluster may be shared with the local cluster, under another name.
-	Name string
-	*Cluster
+	// Name is the member's name in the Corefile, metrics and logs.
+	Name  string
 	Grace time.Duration
+	watch *Cluster
 }
+
+// NewMember returns the member called name, read through watch.
+func NewMember(name string, watch *Cluster, grace time.Duration) *Member {
+	return &Member{Name: name, Grace: grace, watch: watch}
+}
+
+// Reads reports whether the member is read through watch.
+func (m *Member) Reads(watch *Cluster) bool { return m.watch == watch }
+
+// HasSynced reports whether the member's caches have been filled once.
+func (m *Member) HasSynced() bool { return m.watch.HasSynced() }
+
+// Synced reports whether the member's caches are synced and its API answers.
+func (m *Member) Synced() bool { return m.watch.Synced() }
+
+// Down returns since when the member's API has not answered and why, or the
+// zero time while it answers.
+func (m *Member) Down() (time.Time, error) { return m.watch.Down() }
+
+// LastChange returns when the member's objects or API state last changed.
+func (m *Member) LastChange() time.Time { return m.watch.LastChange() }
+
+// PublishedShard returns the member's published shard of namespace/name.
+func (m *Member) PublishedShard(namespace, name string) (PublishedShard, bool) {
+	return m.watch.PublishedShard(namespace, name)
+}
+
+// CountPublished counts the member's published shards and returns their
+// ingress hostnames.
+func (m *Member) CountPublished() (int, []string) { return m.watch.CountPublished() }
 
 // Usable reports whether the member's shards count at now: its caches have
 // synced, and its API answers or has been silent for less than the grace.
@@ -24,7 +55,7 @@ func (m *Member) Usable(now time.Time) bool {
 
 // Settled reports whether the member's shards are known at now: its caches
 // have synced, or its API has been silent for longer than the grace, so it
-// counts as having no healthy shard.
+// counts as having no healthy shard (SPEC 4.5.2).
 func (m *Member) Settled(now time.Time) bool {
 	if m.HasSynced() {
 		return true

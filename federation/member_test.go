@@ -9,17 +9,19 @@ import (
 )
 
 func TestMemberGrace(t *testing.T) {
-	never := &Member{Cluster: NewCluster("never", fake.NewClientset(), Nodes{}), Grace: 30 * time.Second}
+	neverWatch := NewCluster("never", fake.NewClientset(), Nodes{})
+	never := NewMember("never", neverWatch, 30*time.Second)
 	now := time.Now()
 	if never.Usable(now) || never.Settled(now) {
 		t.Error("Expected a member never contacted to be neither usable nor settled")
 	}
-	never.contact.observe("services", errors.New("connection refused"))
+	neverWatch.contact.observe("services", errors.New("connection refused"))
 	if never.Settled(now) || !never.Settled(now.Add(31*time.Second)) {
 		t.Error("Expected an unreachable unsynced member to settle after the grace")
 	}
 
-	m := &Member{Cluster: startCluster(t, fake.NewClientset(), ""), Grace: 30 * time.Second}
+	watch := startCluster(t, fake.NewClientset(), "")
+	m := NewMember("m", watch, 30*time.Second)
 	now = time.Now()
 	if !m.Usable(now) || !m.Settled(now) {
 		t.Fatal("Expected a synced member to be usable")
@@ -27,7 +29,7 @@ func TestMemberGrace(t *testing.T) {
 	if _, down := m.GraceLeft(now); down {
 		t.Error("Expected no grace running while the API answers")
 	}
-	m.contact.observe("services", errors.New("connection refused"))
+	watch.contact.observe("services", errors.New("connection refused"))
 	since, _ := m.Down()
 	if !m.Usable(since.Add(29*time.Second)) || m.Usable(since.Add(30*time.Second)) {
 		t.Error("Expected the shards to count for exactly the grace period")
@@ -38,7 +40,7 @@ func TestMemberGrace(t *testing.T) {
 	if left, _ := m.GraceLeft(since.Add(time.Minute)); left != 0 {
 		t.Errorf("Expected no grace left, got %v", left)
 	}
-	m.contact.observe("services", nil)
+	watch.contact.observe("services", nil)
 	if !m.Usable(since.Add(time.Hour)) {
 		t.Error("Expected the member usable again once its API answers")
 	}

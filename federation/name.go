@@ -4,53 +4,53 @@ import (
 	"strings"
 )
 
-// Name is a federated service name, <service>.<namespace>.<federation>, in
+// ServiceName is a federated service name, <service>.<namespace>.<federation>, in
 // lower case.
-type Name struct {
+type ServiceName struct {
 	Service    string
 	Namespace  string
 	Federation string
 }
 
-// ParseName reports whether qname is exactly
+// ParseServiceName reports whether qname is exactly
 // <service>.<namespace>.<federation>.svc.<zone> (SPEC 1.1) and returns its
 // parts in lower case. Both names are fully qualified; matching ignores case.
 // The caller checks that Federation is configured.
-func ParseName(qname, zone string) (Name, bool) {
+func ParseServiceName(qname, zone string) (ServiceName, bool) {
 	qname, zone = strings.ToLower(qname), strings.ToLower(zone)
 	if zone == "." {
 		zone = ""
 	}
 	if len(qname) <= len(zone) || !strings.HasSuffix(qname, zone) {
-		return Name{}, false
+		return ServiceName{}, false
 	}
 	rest := qname[:len(qname)-len(zone)]
 	if zone != "" {
 		// The zone must start at a label boundary.
 		if !strings.HasSuffix(rest, ".") {
-			return Name{}, false
+			return ServiceName{}, false
 		}
 	}
 	rest = strings.TrimSuffix(rest, ".")
 	if strings.Count(rest, ".") != 3 {
-		return Name{}, false
+		return ServiceName{}, false
 	}
 	labels := strings.SplitN(rest, ".", 4)
 	if labels[3] != "svc" {
-		return Name{}, false
+		return ServiceName{}, false
 	}
-	n := Name{Service: labels[0], Namespace: labels[1], Federation: labels[2]}
+	n := ServiceName{Service: labels[0], Namespace: labels[1], Federation: labels[2]}
 	if !IsDNS1035Label(n.Service) || !IsDNS1123Label(n.Namespace) || !IsDNS1123Label(n.Federation) {
-		return Name{}, false
+		return ServiceName{}, false
 	}
 	return n, true
 }
 
-// LevelName returns the name of n at level l of the federation zone under
+// AtLevel returns the name of n at level l of the federation zone under
 // domain, in lower case and fully qualified:
 // <service>.<namespace>.<federation>.svc[.<zone>[.<region>]].<domain>.
 // The zone level uses zone and region, the region level region only.
-func (n Name) LevelName(l Level, zone, region, domain string) string {
+func (n ServiceName) LevelName(l Level, zone, region, domain string) string {
 	switch l {
 	case LevelRegion:
 		zone = ""

@@ -5,38 +5,38 @@ import "testing"
 func TestParseName(t *testing.T) {
 	tests := []struct {
 		qname, zone string
-		want        Name
+		want        ServiceName
 		ok          bool
 	}{
-		{"nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{"nginx", "mynamespace", "myfed"}, true},
-		{"NGINX.MyNamespace.MyFed.SVC.Cluster.Local.", "cluster.local.", Name{"nginx", "mynamespace", "myfed"}, true},
-		{"nginx.mynamespace.myfed.svc.cluster.local.", "CLUSTER.LOCAL.", Name{"nginx", "mynamespace", "myfed"}, true},
-		{"a.b.c.svc.", ".", Name{"a", "b", "c"}, true},
-		{"a-1.0ns.f-2.svc.cluster.local.", "cluster.local.", Name{"a-1", "0ns", "f-2"}, true},
+		{"nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{"nginx", "mynamespace", "myfed"}, true},
+		{"NGINX.MyNamespace.MyFed.SVC.Cluster.Local.", "cluster.local.", ServiceName{"nginx", "mynamespace", "myfed"}, true},
+		{"nginx.mynamespace.myfed.svc.cluster.local.", "CLUSTER.LOCAL.", ServiceName{"nginx", "mynamespace", "myfed"}, true},
+		{"a.b.c.svc.", ".", ServiceName{"a", "b", "c"}, true},
+		{"a-1.0ns.f-2.svc.cluster.local.", "cluster.local.", ServiceName{"a-1", "0ns", "f-2"}, true},
 		// Not four labels before the zone.
-		{"myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"cluster.local.", "cluster.local.", Name{}, false},
-		{"mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"x.nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"_http._tcp.nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
+		{"myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"x.nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"_http._tcp.nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
 		// The fourth label is not svc.
-		{"nginx.mynamespace.myfed.pod.cluster.local.", "cluster.local.", Name{}, false},
+		{"nginx.mynamespace.myfed.pod.cluster.local.", "cluster.local.", ServiceName{}, false},
 		// Not under the zone, or the zone not at a label boundary.
-		{"nginx.mynamespace.myfed.svc.example.org.", "cluster.local.", Name{}, false},
-		{"nginx.mynamespace.myfed.svc.xcluster.local.", "cluster.local.", Name{}, false},
+		{"nginx.mynamespace.myfed.svc.example.org.", "cluster.local.", ServiceName{}, false},
+		{"nginx.mynamespace.myfed.svc.xcluster.local.", "cluster.local.", ServiceName{}, false},
 		// Invalid labels.
-		{"1nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"-nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"nginx.my_namespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"nginx.mynamespace-.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"nginx.mynamespace.my\\.fed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"ngi\\120nx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"nginx..myfed.svc.cluster.local.", "cluster.local.", Name{}, false},
-		{"a234567890123456789012345678901234567890123456789012345678901234.ns.f.svc.cluster.local.", "cluster.local.", Name{}, false},
+		{"1nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"-nginx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"nginx.my_namespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"nginx.mynamespace-.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"nginx.mynamespace.my\\.fed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"ngi\\120nx.mynamespace.myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"nginx..myfed.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
+		{"a234567890123456789012345678901234567890123456789012345678901234.ns.f.svc.cluster.local.", "cluster.local.", ServiceName{}, false},
 	}
 	for i, tc := range tests {
-		got, ok := ParseName(tc.qname, tc.zone)
+		got, ok := ParseServiceName(tc.qname, tc.zone)
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("Test %d, %s in %s: expected %+v %v, got %+v %v", i, tc.qname, tc.zone, tc.want, tc.ok, got, ok)
 		}
@@ -44,7 +44,7 @@ func TestParseName(t *testing.T) {
 }
 
 func TestLevelName(t *testing.T) {
-	n := Name{"nginx", "mynamespace", "myfed"}
+	n := ServiceName{"nginx", "mynamespace", "myfed"}
 	tests := []struct {
 		level                      Level
 		zone, region, domain, want string

@@ -5,29 +5,29 @@ import (
 	"strings"
 )
 
-// ZoneNameKind classifies a name under a federation's DNS domain (SPEC 4.4).
-type ZoneNameKind int
+// DomainKind classifies a name under a federation's DNS domain (SPEC 4.4).
+type DomainKind int
 
 const (
 	// NoSuchName is a name that no level can have: NXDOMAIN.
-	NoSuchName ZoneNameKind = iota
+	NoSuchName DomainKind = iota
 	// Apex is the domain itself: SOA and NS.
 	Apex
 	// NameServer is ns.dns.<domain>, the target of the apex NS record.
 	NameServer
 	// EmptyNonTerminal is an ancestor of a possible level name: NODATA.
 	EmptyNonTerminal
-	// LevelName is a zone, region or global name of a federated service.
-	LevelName
+	// AtLevel is a zone, region or global name of a federated service.
+	AtLevel
 )
 
-// ZoneName is a parsed name under a federation domain.
-type ZoneName struct {
-	Kind   ZoneNameKind
-	Name   Name  // with Kind LevelName
-	Level  Level // with Kind LevelName
-	Zone   string
-	Region string
+// DomainName is a parsed name under a federation domain.
+type DomainName struct {
+	Kind    DomainKind
+	Service ServiceName // with Kind AtLevel
+	Level   Level       // with Kind AtLevel
+	Zone    string
+	Region  string
 }
 
 // What each label of a level name must be, from the domain leftwards.
@@ -52,26 +52,26 @@ var levelShapes = []struct {
 	{LevelZone, []labelRule{anyLabel, anyLabel, svcLabel, federationLabel, anyLabel, serviceLabel}},
 }
 
-// ParseZoneName classifies qname under domain, both fully qualified; case is
+// ParseDomainName classifies qname under domain, both fully qualified; case is
 // ignored. isFederation reports whether a label names a federation whose
 // domain this is.
-func ParseZoneName(qname, domain string, isFederation func(string) bool) ZoneName {
+func ParseDomainName(qname, domain string, isFederation func(string) bool) DomainName {
 	qname, domain = strings.ToLower(qname), strings.ToLower(domain)
 	if qname == domain {
-		return ZoneName{Kind: Apex}
+		return DomainName{Kind: Apex}
 	}
 	if !strings.HasSuffix(qname, "."+domain) {
-		return ZoneName{}
+		return DomainName{}
 	}
 	labels := strings.Split(strings.TrimSuffix(qname, "."+domain), ".")
 	for _, l := range labels {
 		if !IsDNS1123Label(l) {
-			return ZoneName{}
+			return DomainName{}
 		}
 	}
 	slices.Reverse(labels) // from the domain leftwards
 	if len(labels) == 2 && labels[0] == "dns" && labels[1] == "ns" {
-		return ZoneName{Kind: NameServer}
+		return DomainName{Kind: NameServer}
 	}
 	empty := false
 	for _, shape := range levelShapes {
@@ -82,7 +82,7 @@ func ParseZoneName(qname, domain string, isFederation func(string) bool) ZoneNam
 			empty = true
 			continue
 		}
-		z := ZoneName{Kind: LevelName, Level: shape.level, Name: Name{
+		z := DomainName{Kind: AtLevel, Level: shape.level, Service: ServiceName{
 			Service: labels[len(labels)-1], Namespace: labels[len(labels)-2], Federation: labels[len(labels)-3],
 		}}
 		switch shape.level {
@@ -94,9 +94,9 @@ func ParseZoneName(qname, domain string, isFederation func(string) bool) ZoneNam
 		return z
 	}
 	if empty {
-		return ZoneName{Kind: EmptyNonTerminal}
+		return DomainName{Kind: EmptyNonTerminal}
 	}
-	return ZoneName{}
+	return DomainName{}
 }
 
 func matches(labels []string, rules []labelRule, isFederation func(string) bool) bool {

@@ -16,12 +16,14 @@ import (
 // several times, and checks every goroutine they started has returned.
 func TestStopLeavesNoGoroutine(t *testing.T) {
 	start := func() *Federation {
-		f := New()
-		f.Local = federation.NewCluster("local", fake.NewClientset(), federation.Nodes{Name: "n1"})
-		shared := &federation.Member{Name: "here", Cluster: f.Local, Grace: time.Second}
-		other := &federation.Member{Name: "there", Cluster: federation.NewCluster("there", fake.NewClientset(), federation.Nodes{All: true}), Grace: time.Second}
-		f.Members = []*federation.Member{shared, other}
-		f.Hostnames = NewHostnames(func(context.Context, string, uint16) ([]netip.Addr, uint32, error) { return nil, 0, nil })
+		local := federation.NewCluster("local", fake.NewClientset(), federation.Nodes{Name: "n1"})
+		there := federation.NewCluster("there", fake.NewClientset(), federation.Nodes{All: true})
+		f := New(testConfig(topo, "n1"), Watchers{
+			Local:     federation.NewLocalCluster(local),
+			Members:   []*federation.Member{federation.NewMember("here", local, time.Second), federation.NewMember("there", there, time.Second)},
+			Watches:   []*federation.Cluster{local, there},
+			Hostnames: NewHostnames(func(context.Context, string, uint16) ([]netip.Addr, uint32, error) { return nil, 0, nil }),
+		}, nil)
 		f.Start()
 		if !f.WaitForSync(5 * time.Second) {
 			t.Fatal("Caches did not sync")

@@ -1,10 +1,12 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
+	coreplugin "github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/request"
 
 	"github.com/federated-dns/federation/federation"
@@ -16,65 +18,56 @@ import (
 // name resolves as it does; only with the explain property.
 const explainLabel = "_explain."
 
-// explain answers _explain.<federated name> TXT with the chain behind the
-// name's answer: the local shard, the local topology, each member's state
-// and shard, and the answer chosen. It reports false when the question is
-// not one.
-func (f *Federation) explain(state request.Request, zone string) (*dns.Msg, bool) {
+// explained returns the name an _explain.<name> TXT question asks about,
+// and whether the question is one.
+func (f *Federation) explained(state request.Request) (string, bool) {
 	qname := state.Name()
-	if !f.Explain || state.QType() != dns.TypeTXT || !strings.HasPrefix(qname, explainLabel) {
-		return nil, false
+	if !f.cfg.Explain || state.QType() != dns.TypeTXT || !strings.HasPrefix(qname, explainLabel) {
+		return "", false
 	}
-	name, ok := federation.ParseName(strings.TrimPrefix(qname, explainLabel), zone)
-	if !ok {
-		return nil, false
-	}
-	domain, ok := f.Federations[name.Federation]
-	if !ok {
-		return nil, false
+	return strings.TrimPrefix(qname, explainLabel), true
+}
+
+// serveExplain answers _explain.<name> TXT with the decision behind name's
+// answer, rendered as text: the local shard, the local topology, each
+// member's state and shard, and the answer's path and level (the level label
+// the answer is counted under). A name that is not federated is not
+// explained: the question goes to the next plugin.
+func (f *Federation) serveExplain(ctx context.Context, state request.Request, qname, zone string) (int, error) {
+	now := time.Now()
+	d := f.decide(qname, zone, now)
+	if d.path == pathNext {
+		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
 	}
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-
-	now := time.Now()
-	shard := f.Local.Shard(name.Namespace, name.Service)
-	add("local shard %s/%s: %s, healthy %v, addresses %v; caches synced %v", name.Namespace, name.Service, kindName(shard.Kind), shard.Healthy, shard.Addresses, f.Local.HasSynced())
-	topo, err := f.topology()
-	if err != nil {
+	n := d.name
+	add("local shard %s/%s: %s, healthy %v, addresses %v; caches synced %v", n.Namespace, n.Service, kindName(d.shard.Kind), d.shard.Healthy, d.shard.Addresses, f.clusters.LocalSynced())
+	if topo, err := f.topology(); err != nil {
 		add("local topology: unknown: %v", err)
 	} else {
 		add("local topology: zone %s, region %s", topo.Zone, topo.Region)
 	}
-	for _, m := range f.Members {
-		s, published := m.PublishedShard(name.Namespace, name.Service)
-		since, _ := m.Down()
+	for _, m := range f.clusters.Members(n.Namespace, n.Service, now) {
 		api := "answers"
-		if !since.IsZero() {
-			api = fmt.Sprintf("silent for %.0fs", now.Sub(since).Seconds())
+		if !m.DownSince.IsZero() {
+			api = fmt.Sprintf("silent for %.0fs", now.Sub(m.DownSince).Seconds())
 		}
-		shardText := "no published shard"
-		if published {
-			shardText = fmt.Sprintf("shard in region %s, zones %v, ingress %v", s.Region, s.Zones, s.Ingress)
-			if len(s.Hostnames) > 0 && f.Hostnames != nil {
-				shardText += fmt.Sprintf(", hostnames %v resolved to %v", s.Hostnames, f.Hostnames.Addresses(nil, s.Hostnames))
+		shard := "no published shard"
+		if m.Published {
+			shard = fmt.Sprintf("shard in region %s, zones %v, ingress %v", m.Shard.Region, m.Shard.Zones, m.Shard.Ingress)
+			if len(m.Shard.Hostnames) > 0 {
+				shard += fmt.Sprintf(", hostnames %v resolved to %v", m.Shard.Hostnames, m.Resolved)
 			}
 		}
 		add("member %s: synced %v, API %s, shards count %v, data changed %.0fs ago; %s",
-			m.Name, m.HasSynced(), api, m.Usable(now), now.Sub(m.LastChange()).Seconds(), shardText)
+			m.Name, m.Synced, api, m.Usable, now.Sub(m.LastChange).Seconds(), shard)
 	}
-	switch {
-	case !f.Local.HasSynced():
-		add("answer: SERVFAIL, the local caches have not synced")
-	case shard.Kind == federation.ExternalName:
-		add("answer: CNAME to the external name %s", shard.ExternalName)
-	case shard.Healthy:
-		add("answer: the local shard's addresses")
-	case err != nil:
-		add("answer: SERVFAIL, the local zone or region is unknown")
-	default:
-		l, _, known := f.nearest(name, topo)
-		add("answer: CNAME to %s (level %s, the nearest with a healthy shard: %v)", name.LevelName(l, topo.Zone, topo.Region, domain), l, known)
+	answer := fmt.Sprintf("answer: %s level=%s", d.path, d.metricLevel())
+	if d.target != "" && (d.path == pathCNAME || d.path == pathExternalName) {
+		answer += " target=" + d.target
 	}
+	add("%s: %s", answer, d.why)
 
 	m := new(dns.Msg)
 	m.SetReply(state.Req)
@@ -82,7 +75,7 @@ func (f *Federation) explain(state request.Request, zone string) (*dns.Msg, bool
 	for _, l := range lines {
 		m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: owner(state), Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: split255(l)})
 	}
-	return m, true
+	return dns.RcodeSuccess, state.W.WriteMsg(m)
 }
 
 func kindName(k federation.Kind) string {

@@ -19,7 +19,7 @@ func TestExplain(t *testing.T) {
 		t.Fatalf("Expected explain to be off by default, got %s", dns.RcodeToString[rcode])
 	}
 
-	fx.f.Explain = true
+	fx.f.cfg.Explain = true
 	resp, _, err := fx.ask(q, dns.TypeTXT)
 	if err != nil || resp == nil {
 		t.Fatalf("Expected an explanation, got %v %v", resp, err)
@@ -34,7 +34,7 @@ func TestExplain(t *testing.T) {
 		"local topology: zone us-east1-c, region us-east1",
 		"member east: synced true, API answers, shards count true",
 		"shard in region us-east1, zones [us-east1-b], ingress [203.0.113.40]",
-		"answer: CNAME to web.ns.myfed.svc.us-east1.example.com. (level region",
+		"answer: cname level=region target=web.ns.myfed.svc.us-east1.example.com.: the nearest level with a healthy shard",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Expected the explanation to say %q, got:\n%s", want, got)

@@ -3,6 +3,11 @@
 // caches, with the service's addresses while its local shard is healthy and
 // a CNAME up the federation's zone, region and global names when it is not.
 // It also holds the plugin's metrics and readiness.
+//
+// One function decides each answer as plain data (decide for in-cluster
+// names, walkLevels for the federation zone); ServeDNS, the in-process
+// answer of a CNAME target and explain render that decision and nothing
+// else.
 package plugin
 
 import (
@@ -23,51 +28,62 @@ import (
 type Federation struct {
 	Next coreplugin.Handler
 
+	cfg      Config
+	clusters Clusters
+	watchers Watchers
+	upstream Upstream
+	serial   uint32
+
+	warnings onceLog
+	// chainWarnings are the warnings of loops, keyed by names that tenants
+	// choose: a flood of them must not crowd out the others.
+	chainWarnings onceLog
+
+	memberWatches []*memberWatch
+	stopHostnames context.CancelFunc
+	background    sync.WaitGroup
+}
+
+// Config is what the Corefile says of the answers.
+type Config struct {
 	// Zones are the cluster zones whose federated names are answered,
 	// lower-case and fully qualified (cluster.local.).
 	Zones []string
+	// Authority lists the federation domains answered authoritatively (SPEC
+	// 4.1): those among the ZONES, when members are listed.
+	Authority []string
 	// Federations maps each federation's NAME to its DNS DOMAIN, lower-case
 	// and fully qualified.
 	Federations map[string]string
 	// TTL is the TTL of every record the plugin writes.
 	TTL uint32
 	// Topology holds the zone and region set in the Corefile; each one left
-	// empty is read from the local node's labels.
+	// empty is read from the labels of Node, the node CoreDNS runs on.
 	Topology federation.Topology
-
+	Node     string
 	// Explain answers _explain.<federated name> TXT questions with the
-	// chain behind the name's answer. Off by default: it discloses the
+	// decision behind the name's answer. Off by default: it discloses the
 	// clusters' state to anyone who can ask.
 	Explain bool
 	// Fall lists the zones whose NXDOMAIN answers of the federation zone go
 	// to the next plugin instead.
 	Fall fall.F
+}
 
-	// Node is the node CoreDNS runs on, whose labels give the local zone and
-	// region that Topology leaves empty.
-	Node string
-	// Local watches the cluster this CoreDNS serves.
-	Local *federation.Cluster
-	// Members are the member clusters of the federation zone.
+// DefaultTTL is the TTL of the plugin's records without a ttl property.
+const DefaultTTL = 30
+
+// Watchers are the clusters' watches that answers are read from, started
+// and stopped with the server.
+type Watchers struct {
+	Local   *federation.LocalCluster
 	Members []*federation.Member
-	// Authority lists the federation domains answered authoritatively (SPEC
-	// 4.1): those among the ZONES, when members are listed.
-	Authority []string
-	// Upstream resolves CNAME targets through this CoreDNS server.
-	Upstream Upstream
+	// Watches holds every watch once: a member reached like the local
+	// cluster shares its watch.
+	Watches []*federation.Cluster
 	// Hostnames resolves the members' ingress hostnames in the background;
 	// nil leaves shards with only a hostname unpublished.
 	Hostnames *Hostnames
-
-	serial   uint32
-	warnings onceLog
-	// chainWarnings are the warnings of loops, keyed by names that tenants
-	// choose: a flood of them must not crowd out the others.
-	chainWarnings onceLog
-	watches       []*memberWatch
-
-	stopHostnames context.CancelFunc
-	background    sync.WaitGroup
 }
 
 // Upstream resolves a name through the CoreDNS server that received the query
@@ -76,12 +92,18 @@ type Upstream interface {
 	Lookup(ctx context.Context, state request.Request, name string, typ uint16) (*dns.Msg, error)
 }
 
-// New returns a Federation with the default TTL and no federations.
-func New() *Federation {
-	return &Federation{TTL: defaultTTL, Federations: map[string]string{}, serial: uint32(time.Now().Unix())}
+// New returns the plugin answering as cfg says from w's watches, chasing
+// CNAME targets through upstream (nil: not chased).
+func New(cfg Config, w Watchers, upstream Upstream) *Federation {
+	f := newFederation(cfg, &watched{ws: w}, upstream)
+	f.watchers = w
+	return f
 }
 
-const defaultTTL = 30
+// newFederation returns the plugin reading the caches through clusters.
+func newFederation(cfg Config, clusters Clusters, upstream Upstream) *Federation {
+	return &Federation{cfg: cfg, clusters: clusters, upstream: upstream, serial: uint32(time.Now().Unix())}
+}
 
 // onceLog logs each distinct cause once, so a cause that fails every query
 // shows up once in the log, not once per query. It remembers at most

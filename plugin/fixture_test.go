@@ -28,26 +28,33 @@ type fixture struct {
 	t      testing.TB
 	client *fake.Clientset
 	f      *Federation
+	w      *watched // what f reads; members are added to it
 }
 
 func newFixture(t testing.TB, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
 	t.Helper()
 	client := fake.NewClientset(objs...)
-	f := New()
-	f.Zones = []string{"cluster.local."}
-	f.Federations = map[string]string{"myfed": "example.com."}
-	f.TTL = testTTL
-	f.Topology = topo
-	f.Local = federation.NewCluster("local", client, federation.Nodes{Name: node})
-	f.Node = node
-	f.Upstream = zoneUpstream{}
+	watch := federation.NewCluster("local", client, federation.Nodes{Name: node})
+	f := New(testConfig(topo, node), Watchers{Local: federation.NewLocalCluster(watch), Watches: []*federation.Cluster{watch}}, zoneUpstream{})
 	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
-	f.Local.Start(nil)
-	t.Cleanup(f.Local.Stop)
-	if !f.Local.WaitForSync(5 * time.Second) {
+	watch.Start(nil)
+	t.Cleanup(watch.Stop)
+	if !watch.WaitForSync(5 * time.Second) {
 		t.Fatal("Caches did not sync")
 	}
-	return &fixture{t: t, client: client, f: f}
+	return &fixture{t: t, client: client, f: f, w: f.clusters.(*watched)}
+}
+
+// testConfig is the Corefile of the plugin's unit tests: federation myfed
+// with the domain example.com., for names under cluster.local.
+func testConfig(topo federation.Topology, node string) Config {
+	return Config{
+		Zones:       []string{"cluster.local."},
+		Federations: map[string]string{"myfed": "example.com."},
+		TTL:         testTTL,
+		Topology:    topo,
+		Node:        node,
+	}
 }
 
 func (fx *fixture) ask(qname string, qtype uint16) (*dns.Msg, int, error) {
@@ -89,7 +96,7 @@ func (fx *fixture) expectNow(tc test.Case) {
 func (fx *fixture) seen(start time.Time) {
 	fx.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for !fx.f.Local.LastChange().After(start) {
+	for !fx.w.ws.Local.LastChange().After(start) {
 		if time.Now().After(deadline) {
 			fx.t.Fatal("The local caches did not see the change")
 		}

@@ -31,7 +31,7 @@ func benchmarkServeDNS(b *testing.B, want test.Case) {
 // is checked against want before the timing starts, so a benchmark times
 // the answer it names.
 func runServeDNS(b *testing.B, f *Federation, want test.Case) {
-	f.Upstream = nil
+	f.upstream = nil
 	m := new(dns.Msg)
 	m.SetQuestion(want.Qname, want.Qtype)
 	rec := dnstest.NewRecorder(&test.ResponseWriter{})

@@ -11,7 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
 )
 
 var topo = federation.Topology{Zone: "z1", Region: "r1"}
@@ -163,7 +162,7 @@ func TestExternalName(t *testing.T) {
 
 func TestChasedNXDOMAIN(t *testing.T) {
 	fx := newFixture(t, topo, "")
-	fx.f.Federations["other"] = "example.net."
+	fx.f.cfg.Federations["other"] = "example.net."
 	name := "web.ns.other.svc.cluster.local."
 	target := "web.ns.other.svc.z1.r1.example.net."
 	fx.expect(test.Case{Qname: name, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
@@ -213,7 +212,7 @@ func TestTopologyFromNode(t *testing.T) {
 	fx.expect(unhealthy)
 
 	// The Corefile's zone wins over the node's label.
-	fx.f.Topology.Zone = "z9"
+	fx.f.cfg.Topology.Zone = "z9"
 	fx.expect(test.Case{Qname: web, Qtype: dns.TypeCNAME, Authoritative: true,
 		Answer: []dns.RR{cnameTo(web, "web.ns.myfed.svc.z9.r1.example.com.")}})
 }
@@ -231,11 +230,8 @@ func TestUnknownTopologyIsServfail(t *testing.T) {
 }
 
 func TestUnsyncedIsServfail(t *testing.T) {
-	f := New()
-	f.Zones = []string{"cluster.local."}
-	f.Federations = map[string]string{"myfed": "example.com."}
-	f.Topology = topo
-	f.Local = federation.NewCluster("local", fake.NewClientset(), federation.Nodes{}) // never started
+	f := newFederation(testConfig(topo, ""), &stubClusters{unsynced: true}, nil)
+	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
 	fx := &fixture{t: t, f: f}
 	if f.Ready() {
 		t.Error("Expected not ready before the caches sync")

@@ -2,7 +2,7 @@ package plugin
 
 import clog "github.com/coredns/coredns/plugin/pkg/log"
 
-// Name is the plugin's name in the Corefile, in logs and in metrics.
-const Name = "federation"
+// PluginName is the plugin's name in the Corefile, in logs and in metrics.
+const PluginName = "federation"
 
-var log = clog.NewWithPlugin(Name)
+var log = clog.NewWithPlugin(PluginName)

@@ -13,7 +13,7 @@ var (
 	// resolutions counts federated questions by how they were answered.
 	resolutions = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: coreplugin.Namespace,
-		Subsystem: Name,
+		Subsystem: PluginName,
 		Name:      "resolutions_total",
 		Help:      "Counter of federated questions by federation and the level that answered: local, zone, region, global, or none (SERVFAIL).",
 	}, []string{"server", "federation", "level"})
@@ -21,7 +21,7 @@ var (
 	// clusterSynced is 1 while a cluster's caches are synced and its API answers.
 	clusterSynced = promauto.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: coreplugin.Namespace,
-		Subsystem: Name,
+		Subsystem: PluginName,
 		Name:      "cluster_synced",
 		Help:      "1 when the cluster's caches are synced and its API reachable, else 0.",
 	}, []string{"cluster"})
@@ -29,7 +29,7 @@ var (
 	// healthyShards counts each member's published shards.
 	healthyShards = promauto.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: coreplugin.Namespace,
-		Subsystem: Name,
+		Subsystem: PluginName,
 		Name:      "healthy_shards",
 		Help:      "Healthy shards (LoadBalancer services with ingress IPs and ready endpoints) per member cluster; 0 once its API has been unreachable for the grace period.",
 	}, []string{"cluster"})

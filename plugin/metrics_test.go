@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestResolutionsByLevel(t *testing.T) {
@@ -26,9 +25,7 @@ func TestResolutionsByLevel(t *testing.T) {
 	fx.ask("down.ns.myfed.svc.cluster.local.", dns.TypeA)
 	fx.ask("web.ns.svc.cluster.local.", dns.TypeA) // not federated: not counted
 
-	unsynced := &fixture{t: t, f: New()}
-	unsynced.f.Zones, unsynced.f.Federations = fx.f.Zones, fx.f.Federations
-	unsynced.f.Local = federation.NewCluster("local", fake.NewClientset(), federation.Nodes{})
+	unsynced := &fixture{t: t, f: newFederation(testConfig(topo, ""), &stubClusters{unsynced: true}, nil)}
 	unsynced.ask(web, dns.TypeA)
 
 	if got := count(levelLocal) - local; got != 2 {

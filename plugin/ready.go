@@ -7,5 +7,5 @@ import "time"
 // grace (SPEC 8), so a remote member's outage never makes the cluster's own
 // DNS unready for longer than the grace.
 func (f *Federation) Ready() bool {
-	return f.Local.HasSynced() && f.settled(time.Now())
+	return f.clusters.LocalSynced() && f.clusters.Settled(time.Now())
 }

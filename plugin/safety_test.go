@@ -54,7 +54,7 @@ func TestLoopsAreBounded(t *testing.T) {
 		externalName("ping", "pong.ns.myfed.svc.cluster.local"),
 		externalName("pong", "ping.ns.myfed.svc.cluster.local"),
 	)
-	fx.f.Upstream = serverUpstream{fx.f}
+	fx.f.upstream = serverUpstream{fx.f}
 	for _, name := range []string{"self", "ping"} {
 		qname := name + ".ns.myfed.svc.cluster.local."
 		ctx := context.WithValue(context.Background(), dnsserver.LoopKey{}, 0)
@@ -119,7 +119,7 @@ func TestChaseOutcomes(t *testing.T) {
 		{"nxdomain", nxdomain, dns.RcodeNameError, 1, false},
 		{"notimp", notimp, dns.RcodeSuccess, 1, false},
 	} {
-		fx.f.Upstream = fixedUpstream{tc.chase}
+		fx.f.upstream = fixedUpstream{tc.chase}
 		resp, _, _ := fx.ask(web, dns.TypeA)
 		if resp == nil || resp.Rcode != tc.rcode || len(resp.Answer) != tc.records || resp.Truncated != tc.truncated {
 			t.Errorf("%s: expected rcode %s, %d records, TC %v; got %v", tc.name, dns.RcodeToString[tc.rcode], tc.records, tc.truncated, resp)
@@ -151,7 +151,7 @@ func TestOnlyQueriesAreAnswered(t *testing.T) {
 func TestOverlongTargetIsServfail(t *testing.T) {
 	fx := newFixture(t, topo, "")
 	label := strings.Repeat("d", 60)
-	fx.f.Federations["myfed"] = label + "." + label + "." + label + ".example.com."
+	fx.f.cfg.Federations["myfed"] = label + "." + label + "." + label + ".example.com."
 	// svc.<ns>.myfed.svc.z1.r1.<domain>: 253 characters and the namespace.
 	svc := strings.Repeat("s", 40)
 	fits := svc + ".n.myfed.svc.cluster.local."  // a target of 254 characters, 255 octets
@@ -231,13 +231,14 @@ func TestReadyDespiteUnreachableMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	grace := 2 * time.Second
-	m := &federation.Member{Name: "gone", Cluster: federation.NewCluster("gone", client, federation.Nodes{All: true}), Grace: grace}
-	fx.f.Members = []*federation.Member{m}
+	watch := federation.NewCluster("gone", client, federation.Nodes{All: true})
+	m := federation.NewMember("gone", watch, grace)
+	fx.w.ws.Members = []*federation.Member{m}
 	if fx.f.Ready() {
 		t.Fatal("Expected not ready before the member failed or synced")
 	}
-	m.Start(nil)
-	t.Cleanup(m.Stop)
+	watch.Start(nil)
+	t.Cleanup(watch.Stop)
 	start := time.Now()
 	for !fx.f.Ready() {
 		if time.Since(start) > grace+5*time.Second {
@@ -322,7 +323,7 @@ func TestHostnameShardCountsOnceResolved(t *testing.T) {
 	objs[1].(*corev1.Service).Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{Hostname: "lb.example.net"}}
 	fx.addMember("east", objs...)
 	resolved := make(chan struct{})
-	fx.f.Hostnames = NewHostnames(func(_ context.Context, _ string, qtype uint16) ([]netip.Addr, uint32, error) {
+	fx.w.ws.Hostnames = NewHostnames(func(_ context.Context, _ string, qtype uint16) ([]netip.Addr, uint32, error) {
 		select {
 		case <-resolved:
 		default:
@@ -335,8 +336,8 @@ func TestHostnameShardCountsOnceResolved(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go fx.f.Hostnames.Run(ctx)
-	fx.f.Hostnames.Want("east", []string{"lb.example.net."})
+	go fx.w.ws.Hostnames.Run(ctx)
+	fx.w.ws.Hostnames.Want("east", []string{"lb.example.net."})
 	fx.expect(test.Case{Qname: webGlobal, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true, Ns: []dns.RR{zoneApexSOA}})
 	close(resolved)
 	fx.expect(test.Case{Qname: webEast1b, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webEast1b + " 17 IN A 198.51.100.7")}})

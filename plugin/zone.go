@@ -16,9 +16,9 @@ import (
 // serveZone answers a name under a federation domain as its authority (SPEC
 // 4.3, 4.4).
 func (f *Federation) serveZone(ctx context.Context, state request.Request, domain string) (int, error) {
-	zn := federation.ParseZoneName(state.Name(), domain, func(label string) bool { return f.Federations[label] == domain })
+	zn := federation.ParseDomainName(state.Name(), domain, func(label string) bool { return f.cfg.Federations[label] == domain })
 	now := time.Now()
-	if zn.Kind == federation.LevelName && !f.settled(now) {
+	if zn.Kind == federation.AtLevel && !f.clusters.Settled(now) {
 		return dns.RcodeServerFailure, errUnsynced
 	}
 	m := new(dns.Msg)
@@ -37,44 +37,20 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 		}
 	case federation.NameServer:
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
-	case federation.LevelName:
-		shards := f.shards(zn.Name.Namespace, zn.Name.Service, now, nil)
-		f.answerLevel(m, owner(state), qtype, zn, shards, domain)
+	case federation.AtLevel:
+		shards := f.clusters.Shards(zn.Service.Namespace, zn.Service.Service, now, false)
+		f.writeWalk(m, owner(state), qtype, walkLevels(zn, shards, domain))
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError
 	}
 	f.negativeSOA(m, domain)
-	if m.Rcode == dns.RcodeNameError && f.Fall.Through(state.Name()) {
+	if m.Rcode == dns.RcodeNameError && f.cfg.Fall.Through(state.Name()) {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
 	}
 	if err := state.W.WriteMsg(m); err != nil {
 		return dns.RcodeSuccess, err
 	}
 	return dns.RcodeSuccess, nil
-}
-
-// answerLevel answers the level name owner for qtype: the ingress IPs of
-// the healthy shards at that level (NODATA for other types), or a CNAME one
-// level up, followed within the zone for every type but CNAME (SPEC 4.3,
-// 4.4); the global level without a shard is NXDOMAIN.
-func (f *Federation) answerLevel(m *dns.Msg, owner string, qtype uint16, zn federation.ZoneName, shards []federation.PublishedShard, domain string) {
-	for l := zn.Level; ; {
-		if addrs := federation.Addresses(shards, l, zn.Zone, zn.Region); len(addrs) > 0 {
-			m.Answer = append(m.Answer, addressRecords(f, owner, qtype, addrs)...)
-			return
-		}
-		if l == federation.LevelGlobal {
-			m.Rcode = dns.RcodeNameError
-			return
-		}
-		l = l.Up()
-		target := zn.Name.LevelName(l, zn.Zone, zn.Region, domain)
-		m.Answer = append(m.Answer, f.cnameRecord(owner, target))
-		if qtype == dns.TypeCNAME {
-			return
-		}
-		owner = target
-	}
 }
 
 // addressRecords returns the A or AAAA records of addrs for qtype; none for

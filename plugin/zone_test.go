@@ -43,14 +43,14 @@ func memberObjects(zone, region, ip string) []runtime.Object {
 func (fx *fixture) addMember(name string, objs ...runtime.Object) *fake.Clientset {
 	fx.t.Helper()
 	client := fake.NewClientset(objs...)
-	m := &federation.Member{Name: name, Cluster: federation.NewCluster(name, client, federation.Nodes{All: true}), Grace: time.Minute}
-	m.Start(nil)
-	fx.t.Cleanup(m.Stop)
-	if !m.WaitForSync(5 * time.Second) {
+	watch := federation.NewCluster(name, client, federation.Nodes{All: true})
+	watch.Start(nil)
+	fx.t.Cleanup(watch.Stop)
+	if !watch.WaitForSync(5 * time.Second) {
 		fx.t.Fatal("Member caches did not sync")
 	}
-	fx.f.Members = append(fx.f.Members, m)
-	fx.f.Authority = []string{"example.com."}
+	fx.w.ws.Members = append(fx.w.ws.Members, federation.NewMember(name, watch, time.Minute))
+	fx.f.cfg.Authority = []string{"example.com."}
 	return client
 }
 
@@ -117,7 +117,7 @@ func TestFederationZoneNoShard(t *testing.T) {
 	}
 
 	// With fallthrough, NXDOMAIN goes to the next plugin instead.
-	fx.f.Fall = fall.Root
+	fx.f.cfg.Fall = fall.Root
 	if _, rcode, _ := fx.ask(webGlobal, dns.TypeA); rcode != dns.RcodeNotImplemented {
 		t.Errorf("Expected NXDOMAIN to fall through, got %s", dns.RcodeToString[rcode])
 	}

@@ -1,0 +1,45 @@
+package federation
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// LocalCluster is the cluster this CoreDNS serves, read through a watch of
+// its API that it may share with a member; it reads the watch and cannot
+// stop it.
+type LocalCluster struct {
+	watch *Cluster
+}
+
+// NewLocalCluster returns the local cluster read through watch.
+func NewLocalCluster(watch *Cluster) *LocalCluster { return &LocalCluster{watch: watch} }
+
+// Watch is the watch the local cluster is read through.
+func (l *LocalCluster) Watch() *Cluster { return l.watch }
+
+// Shard returns the local shard of the service namespace/name (SPEC 2).
+func (l *LocalCluster) Shard(namespace, name string) Shard { return l.watch.Shard(namespace, name) }
+
+// Headless reports whether namespace has a headless Service called name.
+func (l *LocalCluster) Headless(namespace, name string) bool {
+	svc := l.watch.Service(namespace, name)
+	return svc != nil && svc.Spec.ClusterIP == corev1.ClusterIPNone
+}
+
+// NodeTopology returns the zone and region labels of the watched node.
+func (l *LocalCluster) NodeTopology(node string) (Topology, error) { return l.watch.NodeTopology(node) }
+
+// HasSynced reports whether the local caches have been filled once.
+func (l *LocalCluster) HasSynced() bool { return l.watch.HasSynced() }
+
+// Synced reports whether the local caches are synced and the API answers.
+func (l *LocalCluster) Synced() bool { return l.watch.Synced() }
+
+// Down returns since when the local API has not answered and why, or the
+// zero time while it answers.
+func (l *LocalCluster) Down() (time.Time, error) { return l.watch.Down() }
+
+// LastChange returns when the local objects or API state last changed.
+func (l *LocalCluster) LastChange() time.Time { return l.watch.LastChange() }

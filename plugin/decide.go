@@ -1,0 +1,189 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/federated-dns/federation/federation"
+)
+
+var (
+	errUnsynced        = errors.New("federation: local cluster caches not synced")
+	errUnknownTopology = errors.New("federation: local zone or region unknown")
+	errNameTooLong     = errors.New("federation: CNAME target longer than 255 octets")
+)
+
+// path is the way an in-cluster question is answered.
+type path int
+
+const (
+	// pathNext: not a federated name; the next plugin answers.
+	pathNext path = iota
+	// pathEndpoint: an endpoint name of a headless service (SPEC 1.3); the
+	// next plugin answers.
+	pathEndpoint
+	// pathServfail: no answer can be given (unsynced caches, unknown
+	// topology, a target too long); err says why.
+	pathServfail
+	// pathLocal: the healthy local shard's addresses (SPEC 3.1).
+	pathLocal
+	// pathExternalName: a CNAME to the external name, chased (SPEC 2.3).
+	pathExternalName
+	// pathCNAME: a CNAME up the federation to level, chased (SPEC 3.2).
+	pathCNAME
+)
+
+// String is the path's name in explain.
+func (p path) String() string {
+	return [...]string{"next", "next", "servfail", "local", "externalname", "cname"}[p]
+}
+
+// decision is how one in-cluster question is answered, as plain data: what
+// ServeDNS writes and explain tells.
+type decision struct {
+	path   path
+	name   federation.ServiceName
+	domain string // the federation's DOMAIN
+	shard  federation.Shard
+	topo   federation.Topology
+	// level is the level that answers: LevelNone for a local answer or
+	// SERVFAIL, else the level the CNAME points at.
+	level  federation.Level
+	target string
+	// known: the members' shards are settled and shards holds them, so a
+	// target in this plugin's own zone is answered in process (inZone).
+	known  bool
+	inZone bool
+	shards []federation.PublishedShard
+	err    error // why, for pathServfail and a topology that is unknown
+	why    string
+}
+
+// metricLevel is the decision's level label of the resolutions metric.
+func (d decision) metricLevel() string {
+	switch d.path {
+	case pathLocal, pathExternalName:
+		return levelLocal
+	case pathCNAME:
+		return d.level.String()
+	}
+	return levelNone
+}
+
+// decide decides how the in-cluster name qname under the cluster zone zone
+// is answered at now (SPEC 1 to 3, 10).
+func (f *Federation) decide(qname, zone string, now time.Time) decision {
+	name, ok := federation.ParseServiceName(qname, zone)
+	if !ok {
+		return decision{path: pathNext, why: "not a federated name"}
+	}
+	d := decision{name: name}
+	if d.domain, ok = f.cfg.Federations[name.Federation]; !ok {
+		d.path, d.why = pathNext, "no federation "+name.Federation
+		return d
+	}
+	if !f.clusters.LocalSynced() {
+		d.path, d.err, d.why = pathServfail, errUnsynced, "the local caches have not synced"
+		return d
+	}
+	if f.clusters.Headless(name.Federation, name.Namespace) {
+		f.warnings.warning("collision:"+name.Federation, fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation))
+		d.path = pathEndpoint
+		d.why = fmt.Sprintf("the endpoint name of headless service %s in namespace %s (SPEC 1.3)", name.Namespace, name.Federation)
+		return d
+	}
+	d.shard = f.clusters.Shard(name.Namespace, name.Service)
+	switch {
+	case d.shard.Kind == federation.ExternalName:
+		d.path, d.target, d.why = pathExternalName, strings.ToLower(fqdn(d.shard.ExternalName)), "an ExternalName service"
+		return d
+	case d.shard.Healthy:
+		d.path, d.why = pathLocal, "the local shard is healthy"
+		return d
+	}
+	var err error
+	if d.topo, err = f.topology(); err != nil {
+		f.warnings.warning("topology:"+err.Error(), "cannot answer federated names with a CNAME: "+err.Error())
+		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
+		return d
+	}
+	d.path = pathCNAME
+	d.level, d.why = federation.LevelZone, "no members: the federation zone walks up from the zone level"
+	if f.clusters.HasMembers() {
+		d.why = "the members' shards are not all known yet: the zone level"
+		if f.clusters.Settled(now) {
+			d.known = true
+			d.shards = f.clusters.Shards(name.Namespace, name.Service, now, true)
+			d.level = federation.Nearest(d.shards, federation.LevelZone, d.topo.Zone, d.topo.Region)
+			d.why = "the nearest level with a healthy shard"
+			if d.level == federation.LevelNone {
+				d.level, d.why = federation.LevelGlobal, "no healthy shard anywhere: the global level"
+			}
+		}
+	}
+	d.target = name.LevelName(d.level, d.topo.Zone, d.topo.Region, d.domain)
+	if len(d.target) > maxNameLength {
+		f.warnings.warning("long:"+name.Federation, fmt.Sprintf("cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level))
+		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
+		return d
+	}
+	d.inZone = d.known && slices.Contains(f.cfg.Authority, d.domain)
+	return d
+}
+
+// topology returns the local zone and region: those of the Corefile, else
+// the local node's labels (SPEC 5.1).
+func (f *Federation) topology() (federation.Topology, error) {
+	t := f.cfg.Topology
+	if t.Zone != "" && t.Region != "" {
+		return t, nil
+	}
+	node, err := f.clusters.NodeTopology(f.cfg.Node)
+	if err != nil {
+		return t, err
+	}
+	if t.Zone == "" {
+		t.Zone = node.Zone
+	}
+	if t.Region == "" {
+		t.Region = node.Region
+	}
+	if t.Zone == "" || t.Region == "" {
+		return t, fmt.Errorf("node labels have no zone or region (zone %q, region %q)", t.Zone, t.Region)
+	}
+	return t, nil
+}
+
+// walk is how a level name of the federation zone is answered (SPEC 4.3):
+// the names walked from the level asked up to the first level with a
+// healthy shard, each the CNAME target of the one before, and that level's
+// addresses; without any, the walk ends NXDOMAIN at the global level.
+type walk struct {
+	names  []string
+	levels []federation.Level
+	addrs  []netip.Addr
+}
+
+// walkLevels walks up from the level name at.
+func walkLevels(at federation.DomainName, shards []federation.PublishedShard, domain string) walk {
+	var w walk
+	for l := at.Level; ; l = l.Up() {
+		w.names = append(w.names, at.Service.LevelName(l, at.Zone, at.Region, domain))
+		w.levels = append(w.levels, l)
+		if w.addrs = federation.Addresses(shards, l, at.Zone, at.Region); len(w.addrs) > 0 || l == federation.LevelGlobal {
+			return w
+		}
+	}
+}
+
+// fqdn is dns.Fqdn for names of the API.
+func fqdn(s string) string {
+	if strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
+}

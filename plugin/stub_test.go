@@ -1,0 +1,55 @@
+package plugin
+
+import (
+	"time"
+
+	"github.com/federated-dns/federation/federation"
+)
+
+// stubClusters stands in for the clusters' caches in handler tests: each
+// test says what the caches hold, and answers follow at once.
+type stubClusters struct {
+	unsynced  bool                        // the local caches have not synced
+	local     map[string]federation.Shard // by namespace/name
+	headless  map[string]bool             // by namespace/name
+	topo      federation.Topology         // the local node's labels
+	topoErr   error
+	members   []string                               // names of the members
+	unsettled bool                                   // some member's shards are not known yet
+	published map[string][]federation.PublishedShard // by namespace/name
+}
+
+func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
+
+func (s *stubClusters) Shard(namespace, name string) federation.Shard {
+	if sh, ok := s.local[namespace+"/"+name]; ok {
+		return sh
+	}
+	return federation.Shard{Kind: federation.Missing}
+}
+
+func (s *stubClusters) Headless(namespace, name string) bool { return s.headless[namespace+"/"+name] }
+
+func (s *stubClusters) NodeTopology(string) (federation.Topology, error) { return s.topo, s.topoErr }
+
+func (s *stubClusters) HasMembers() bool { return len(s.members) > 0 }
+
+func (s *stubClusters) Settled(time.Time) bool { return !s.unsettled }
+
+func (s *stubClusters) Shards(namespace, name string, _ time.Time, _ bool) []federation.PublishedShard {
+	return s.published[namespace+"/"+name]
+}
+
+func (s *stubClusters) Members(namespace, name string, _ time.Time) []MemberState {
+	var states []MemberState
+	for _, m := range s.members {
+		st := MemberState{Name: m, Synced: !s.unsettled, Usable: !s.unsettled}
+		for _, sh := range s.published[namespace+"/"+name] {
+			if sh.Cluster == m {
+				st.Published, st.Shard = true, sh
+			}
+		}
+		states = append(states, st)
+	}
+	return states
+}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/coredns/caddy"
 	coreplugin "github.com/coredns/coredns/plugin"
-
 	fed "github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"

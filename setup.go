@@ -21,7 +21,6 @@ import (
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/pkg/transport"
 	"github.com/coredns/coredns/plugin/pkg/upstream"
-
 	fed "github.com/federated-dns/federation/federation"
 	fedplugin "github.com/federated-dns/federation/plugin"
 

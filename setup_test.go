@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/coredns/caddy"
-
 	fed "github.com/federated-dns/federation/federation"
 )
 

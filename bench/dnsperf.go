@@ -15,7 +15,6 @@ import (
 	"github.com/federated-dns/federation/test/testbed"
 
 	"github.com/miekg/dns"
-
 	corev1 "k8s.io/api/core/v1"
 )
 

@@ -15,7 +15,6 @@ import (
 	"github.com/federated-dns/federation/test/testbed"
 
 	"github.com/miekg/dns"
-
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"

@@ -27,13 +27,13 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func startCluster(t testing.TB, client *fake.Clientset, node string) *Cluster {
-	t.Helper()
+func startCluster(tb testing.TB, client *fake.Clientset, node string) *Cluster {
+	tb.Helper()
 	c := NewCluster("test", client, Nodes{Name: node})
 	c.Start(nil)
-	t.Cleanup(c.Stop)
+	tb.Cleanup(c.Stop)
 	if !c.WaitForSync(5 * time.Second) {
-		t.Fatal("Caches did not sync")
+		tb.Fatal("Caches did not sync")
 	}
 	return c
 }
@@ -64,7 +64,7 @@ func TestClusterShardFollowsWatch(t *testing.T) {
 	es := &discoveryv1.EndpointSlice{
 		ObjectMeta:  metav1.ObjectMeta{Name: "web-1", Namespace: "ns", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints:   []discoveryv1.Endpoint{endpoint("10.1.0.1", ptr(false), nil)},
+		Endpoints:   []discoveryv1.Endpoint{endpoint("10.1.0.1", new(false), nil)},
 	}
 	if _, err := client.DiscoveryV1().EndpointSlices("ns").Create(ctx, es, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestClusterShardFollowsWatch(t *testing.T) {
 		t.Error("Expected a not-ready endpoint to leave the service unhealthy")
 	}
 
-	es.Endpoints[0].Conditions.Ready = ptr(true)
+	es.Endpoints[0].Conditions.Ready = new(true)
 	if _, err := client.DiscoveryV1().EndpointSlices("ns").Update(ctx, es, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestClusterContact(t *testing.T) {
 	eventually(t, "down notification", func() bool { return len(changes) == 2 })
 	c.contact.watchError("services", io.EOF) // a normal end of a watch
 	c.contact.watchError("services", apierrors.NewResourceExpired("too old resource version"))
-	c.contact.watchError("services", apierrors.NewGone("gone"))
+	c.contact.watchError("services", apierrors.NewGone("gone")) //nolint:staticcheck // apiservers before 1.18 send Gone
 	if since, _ := c.Down(); since.IsZero() {
 		t.Fatal("Expected a closed or expired watch (410 Gone, then a relist) to leave the state alone")
 	}
@@ -159,7 +159,7 @@ func TestContactExpiredIsNoOutage(t *testing.T) {
 	tooLarge.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge}}
 	for _, err := range []error{
 		apierrors.NewResourceExpired("too old resource version"),
-		apierrors.NewGone("gone"),
+		apierrors.NewGone("gone"), //nolint:staticcheck // apiservers before 1.18 send Gone
 		tooLarge,
 	} {
 		var c contact

@@ -7,7 +7,7 @@ import (
 )
 
 func ips(s ...string) []netip.Addr {
-	var out []netip.Addr
+	out := make([]netip.Addr, 0, len(s))
 	for _, a := range s {
 		out = append(out, netip.MustParseAddr(a))
 	}

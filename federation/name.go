@@ -46,7 +46,7 @@ func ParseServiceName(qname, zone string) (ServiceName, bool) {
 	return n, true
 }
 
-// AtLevel returns the name of n at level l of the federation zone under
+// LevelName returns the name of n at level l of the federation zone under
 // domain, in lower case and fully qualified:
 // <service>.<namespace>.<federation>.svc[.<zone>[.<region>]].<domain>.
 // The zone level uses zone and region, the region level region only.

@@ -116,7 +116,7 @@ func hostname(s string) (string, bool) {
 	if s == "" || len(s) > 253 {
 		return "", false
 	}
-	for _, l := range strings.Split(s, ".") {
+	for l := range strings.SplitSeq(s, ".") {
 		if !IsDNS1123Label(l) {
 			return "", false
 		}

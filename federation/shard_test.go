@@ -9,8 +9,6 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func endpoint(addr string, ready, terminating *bool) discoveryv1.Endpoint {
 	return discoveryv1.Endpoint{Addresses: []string{addr}, Conditions: discoveryv1.EndpointConditions{Ready: ready, Terminating: terminating}}
 }
@@ -24,12 +22,12 @@ func TestEndpointReady(t *testing.T) {
 		ready, terminating *bool
 		want               bool
 	}{
-		{ptr(true), nil, true},
-		{ptr(false), nil, false},
+		{new(true), nil, true},
+		{new(false), nil, false},
 		{nil, nil, true},
-		{nil, ptr(false), true},
-		{nil, ptr(true), false},
-		{ptr(false), ptr(true), false},
+		{nil, new(false), true},
+		{nil, new(true), false},
+		{new(false), new(true), false},
 	}
 	for i, tc := range tests {
 		if got := EndpointReady(discoveryv1.EndpointConditions{Ready: tc.ready, Terminating: tc.terminating}); got != tc.want {
@@ -42,10 +40,10 @@ func TestNewShard(t *testing.T) {
 	clusterIP := &corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1", ClusterIPs: []string{"10.0.0.1", "fd00::1"}}}
 	headless := &corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone}}
 	external := &corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "db.example.org"}}
-	readyV4 := slice(discoveryv1.AddressTypeIPv4, endpoint("10.1.0.1", ptr(true), nil), endpoint("10.1.0.2", ptr(false), nil), endpoint("10.1.0.1", nil, nil))
-	notReady := slice(discoveryv1.AddressTypeIPv4, endpoint("10.1.0.3", ptr(false), nil), endpoint("10.1.0.4", nil, ptr(true)))
+	readyV4 := slice(discoveryv1.AddressTypeIPv4, endpoint("10.1.0.1", new(true), nil), endpoint("10.1.0.2", new(false), nil), endpoint("10.1.0.1", nil, nil))
+	notReady := slice(discoveryv1.AddressTypeIPv4, endpoint("10.1.0.3", new(false), nil), endpoint("10.1.0.4", nil, new(true)))
 	readyV6 := slice(discoveryv1.AddressTypeIPv6, endpoint("fd00::10", nil, nil))
-	fqdn := slice(discoveryv1.AddressTypeFQDN, endpoint("a.example.org", ptr(true), nil))
+	fqdn := slice(discoveryv1.AddressTypeFQDN, endpoint("a.example.org", new(true), nil))
 
 	tests := []struct {
 		svc     *corev1.Service

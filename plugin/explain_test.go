@@ -24,7 +24,7 @@ func TestExplain(t *testing.T) {
 	if err != nil || resp == nil {
 		t.Fatalf("Expected an explanation, got %v %v", resp, err)
 	}
-	var text []string
+	text := make([]string, 0, len(resp.Answer))
 	for _, rr := range resp.Answer {
 		text = append(text, strings.Join(rr.(*dns.TXT).Txt, ""))
 	}

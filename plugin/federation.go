@@ -18,7 +18,6 @@ import (
 	coreplugin "github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/request"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -102,7 +101,7 @@ func New(cfg Config, w Watchers, upstream Upstream) *Federation {
 
 // newFederation returns the plugin reading the caches through clusters.
 func newFederation(cfg Config, clusters Clusters, upstream Upstream) *Federation {
-	return &Federation{cfg: cfg, clusters: clusters, upstream: upstream, serial: uint32(time.Now().Unix())}
+	return &Federation{cfg: cfg, clusters: clusters, upstream: upstream, serial: uint32(time.Now().Unix())} //nolint:gosec // the SOA serial wraps, as RFC 1982 serial arithmetic allows
 }
 
 // onceLog logs each distinct cause once, so a cause that fails every query

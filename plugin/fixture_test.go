@@ -10,7 +10,6 @@ import (
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/coredns/coredns/request"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -31,18 +30,18 @@ type fixture struct {
 	w      *watched // what f reads; members are added to it
 }
 
-func newFixture(t testing.TB, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
-	t.Helper()
+func newFixture(tb testing.TB, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
+	tb.Helper()
 	client := fake.NewClientset(objs...)
 	watch := federation.NewCluster("local", client, federation.Nodes{Name: node})
 	f := New(testConfig(topo, node), Watchers{Local: federation.NewLocalCluster(watch), Watches: []*federation.Cluster{watch}}, zoneUpstream{})
 	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
 	watch.Start(nil)
-	t.Cleanup(watch.Stop)
+	tb.Cleanup(watch.Stop)
 	if !watch.WaitForSync(5 * time.Second) {
-		t.Fatal("Caches did not sync")
+		tb.Fatal("Caches did not sync")
 	}
-	return &fixture{t: t, client: client, f: f, w: f.clusters.(*watched)}
+	return &fixture{t: tb, client: client, f: f, w: f.clusters.(*watched)}
 }
 
 // testConfig is the Corefile of the plugin's unit tests: federation myfed
@@ -112,8 +111,8 @@ func (fx *fixture) expect(tc test.Case) {
 	for {
 		resp, rcode, err := fx.ask(tc.Qname, tc.Qtype)
 		var cerr error
-		switch {
-		case resp == nil:
+		switch resp {
+		case nil:
 			cerr = fmt.Errorf("no answer written (rcode %s, error %v)", dns.RcodeToString[rcode], err)
 		default:
 			cerr = check(resp, tc)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"

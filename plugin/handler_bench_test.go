@@ -6,7 +6,6 @@ import (
 
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -20,6 +19,7 @@ type discardWriter struct{ test.ResponseWriter }
 func (discardWriter) WriteMsg(*dns.Msg) error { return nil }
 
 func benchmarkServeDNS(b *testing.B, want test.Case) {
+	b.Helper()
 	fx := newFixture(b, topo, "")
 	fx.createService(service("web", "10.0.0.1", "10.0.0.1"))
 	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.1.0.1", "10.1.0.2", "10.1.0.3"))
@@ -31,6 +31,7 @@ func benchmarkServeDNS(b *testing.B, want test.Case) {
 // is checked against want before the timing starts, so a benchmark times
 // the answer it names.
 func runServeDNS(b *testing.B, f *Federation, want test.Case) {
+	b.Helper()
 	f.upstream = nil
 	m := new(dns.Msg)
 	m.SetQuestion(want.Qname, want.Qtype)
@@ -66,6 +67,7 @@ func BenchmarkServeDNSCNAME(b *testing.B) {
 // publish web in us-east1-b and europe-west1-b; the local cluster (us-east1-c)
 // has no shard of web.
 func benchmarkFederation(b *testing.B, want test.Case) {
+	b.Helper()
 	fx := newFixture(b, federation.Topology{Zone: "us-east1-c", Region: "us-east1"}, "")
 	fx.addMember("east", memberObjects("us-east1-b", "us-east1", "203.0.113.40")...)
 	fx.addMember("west", memberObjects("europe-west1-b", "europe-west1", "203.0.113.20")...)

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/coredns/coredns/plugin/test"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"

@@ -61,7 +61,8 @@ func (f *Federation) Stop() {
 
 // seriesNames are the cluster labels of this instance's metric series.
 func (f *Federation) seriesNames() []string {
-	names := []string{LocalLabel}
+	names := make([]string, 0, 1+len(f.watchers.Members))
+	names = append(names, LocalLabel)
 	for _, m := range f.watchers.Members {
 		names = append(names, m.Name)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/coredns/coredns/request"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -277,8 +276,7 @@ func TestHostnames(t *testing.T) {
 	if got := h.Addresses(ingress, []string{lb}); len(got) != 1 {
 		t.Fatalf("Expected only the ingress IP before any lookup, got %v", got)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	first := netip.MustParseAddr("198.51.100.1")
 	answers <- []netip.Addr{first}
 	h.Want("east", []string{lb})
@@ -334,8 +332,7 @@ func TestHostnameShardCountsOnceResolved(t *testing.T) {
 		}
 		return nil, 30, nil
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	go fx.w.ws.Hostnames.Run(ctx)
 	fx.w.ws.Hostnames.Want("east", []string{"lb.example.net."})
 	fx.expect(test.Case{Qname: webGlobal, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true, Ns: []dns.RR{zoneApexSOA}})

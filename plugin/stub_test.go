@@ -41,7 +41,7 @@ func (s *stubClusters) Shards(namespace, name string, _ time.Time, _ bool) []fed
 }
 
 func (s *stubClusters) Members(namespace, name string, _ time.Time) []MemberState {
-	var states []MemberState
+	states := make([]MemberState, 0, len(s.members))
 	for _, m := range s.members {
 		st := MemberState{Name: m, Synced: !s.unsettled, Usable: !s.unsettled}
 		for _, sh := range s.published[namespace+"/"+name] {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -56,7 +55,7 @@ var handlerTable = []tableCase{
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError,
 		Answer: []dns.RR{cnameTo(web, "db.example.net.")}, Ns: []dns.RR{test.SOA("example.com. 60 IN SOA ns.example.com. hostmaster.example.com. 1 7200 1800 86400 60")}},
 		caches: &stubClusters{local: map[string]federation.Shard{"ns/web": {Kind: federation.ExternalName, Healthy: true, ExternalName: "DB.example.net"}}},
-		path: "externalname", level: "local"},
+		path:   "externalname", level: "local"},
 	// No members: the zone level, chased through the server.
 	{Case: unhealthy, caches: &stubClusters{}, path: "cname", level: "zone"},
 	// Members not all known yet: the zone level too.
@@ -65,10 +64,10 @@ var handlerTable = []tableCase{
 	// process from the shards at hand.
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webRegion), test.A(webRegion + " 17 IN A 203.0.113.2")}},
 		caches: &stubClusters{members: []string{"m1"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m1", "r1", "z2", "203.0.113.2")}}},
-		path: "cname", level: "region"},
+		path:   "cname", level: "region"},
 	{Case: test.Case{Qname: web, Qtype: dns.TypeTXT, Authoritative: true, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}},
 		caches: &stubClusters{members: []string{"m1"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m1", "r1", "z2", "203.0.113.2")}}},
-		path: "cname", level: "region"},
+		path:   "cname", level: "region"},
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webGlob)}, Ns: []dns.RR{exampleSOA}},
 		caches: &stubClusters{members: []string{"m1"}}, path: "cname", level: "global"},
 	// An endpoint name of a headless service in a namespace named like the

@@ -7,7 +7,6 @@ import (
 
 	coreplugin "github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/request"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"

@@ -6,7 +6,6 @@ import (
 
 	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/test"
-
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"

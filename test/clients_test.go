@@ -27,13 +27,13 @@ func (s *server) dig(net, name, qtype string) (answer, error) {
 	}
 	var a answer
 	authority := false
-	for _, line := range strings.Split(string(out), "\n") {
-		if i := strings.Index(line, "status: "); i >= 0 {
-			a.rcode = strings.TrimSuffix(strings.Fields(line[i+len("status: "):])[0], ",")
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if _, after, ok := strings.Cut(line, "status: "); ok {
+			a.rcode = strings.TrimSuffix(strings.Fields(after)[0], ",")
 			continue
 		}
-		if i := strings.Index(line, ";; flags: "); i >= 0 {
-			flags, _, _ := strings.Cut(line[i+len(";; flags: "):], ";")
+		if _, after, ok := strings.Cut(line, ";; flags: "); ok {
+			flags, _, _ := strings.Cut(after, ";")
 			a.aa = slices.Contains(strings.Fields(flags), "aa")
 			continue
 		}
@@ -77,6 +77,7 @@ func (s *server) expectDig(t *testing.T, name, qtype string, w answer) {
 // podResolvConf is a pod's resolv.conf in namespace mynamespace, pointing at
 // the server.
 func (s *server) podResolvConf(t *testing.T) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "resolv.conf")
 	conf := "nameserver " + s.Host() + "\nsearch mynamespace.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:2 attempts:1\n"
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
@@ -89,6 +90,7 @@ func (s *server) podResolvConf(t *testing.T) string {
 // in a private mount namespace whose /etc/resolv.conf is the pod's. It
 // returns the distinct addresses printed.
 func (s *server) getent(t *testing.T, name string) ([]string, error) {
+	t.Helper()
 	resolv := s.podResolvConf(t)
 	out, err := exec.Command("unshare", "-m", "sh", "-c",
 		`mount --bind "$1" /etc/resolv.conf && exec getent ahosts "$2"`, "sh", resolv, name).CombinedOutput()
@@ -96,7 +98,7 @@ func (s *server) getent(t *testing.T, name string) ([]string, error) {
 		return nil, fmt.Errorf("getent ahosts %s: %w\n%s", name, err, out)
 	}
 	var addrs []string
-	for _, line := range strings.Split(string(out), "\n") {
+	for line := range strings.SplitSeq(string(out), "\n") {
 		f := strings.Fields(line)
 		if len(f) > 0 && (len(addrs) == 0 || addrs[len(addrs)-1] != f[0]) {
 			addrs = append(addrs, f[0])

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/coredns/caddy/caddyfile"
-
 	"github.com/federated-dns/federation/test/testbed"
 
 	authv1 "k8s.io/api/authentication/v1"
@@ -62,7 +61,7 @@ func TestManifestsApply(t *testing.T) {
 	if len(blocks) != 1 || !slices.Equal(blocks[0].Keys, []string{".:53"}) {
 		t.Fatalf("Expected one .:53 server block, got %+v", blocks)
 	}
-	var fed []string
+	fed := make([]string, 0, len(blocks[0].Tokens["federation"]))
 	for _, tok := range blocks[0].Tokens["federation"] {
 		fed = append(fed, tok.Text)
 	}
@@ -105,7 +104,7 @@ func expectAccess(t *testing.T, c *testbed.Cluster, user, verb, group, resource 
 }
 
 func keys(m map[string]*unstructured.Unstructured) []string {
-	var out []string
+	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
@@ -216,7 +215,7 @@ func TestLeastPrivilege(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range strings.Split(string(data), "\n") {
+		for l := range strings.SplitSeq(string(data), "\n") {
 			if tok, ok := strings.CutPrefix(strings.TrimSpace(l), "token: "); ok && strings.Contains(limited.Log()+s.Log(), tok) {
 				t.Error("A token appears in the log")
 			}

@@ -74,7 +74,9 @@ func TestExplainTellsTheAnswerGiven(t *testing.T) {
 	if _, err := east.Client.CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = east.Client.CoreV1().Namespaces().Delete(t.Context(), "myfederation", metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = east.Client.CoreV1().Namespaces().Delete(t.Context(), "myfederation", metav1.DeleteOptions{})
+	})
 	coll := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "coll", Namespace: "myfederation"},
 		Spec:       corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Selector: map[string]string{"app": "coll"}},
@@ -85,7 +87,8 @@ func TestExplainTellsTheAnswerGiven(t *testing.T) {
 
 	// The DNS of us-east1, placed in us-central1-b by the Corefile, so the
 	// walk from there has a zone, a region and a global level to go to.
-	block := []string{"zone us-central1-b", "region us-central1", "explain"}
+	block := make([]string, 0, 3+len(testbed.SeedFederation))
+	block = append(block, "zone us-central1-b", "region us-central1", "explain")
 	for _, s := range testbed.SeedFederation {
 		block = append(block, memberLine(s.Cluster, bed.Cluster(s.Cluster).Kubeconfig))
 	}

@@ -161,6 +161,7 @@ func (s *server) expectGoroutinesBack(t *testing.T, before float64) {
 // unless every answer was right by right, every question was answered, and
 // at least min answers came. The first wrong answer is logged.
 func load(t *testing.T, s *server, name string, qtype uint16, right func(*dns.Msg) bool) (finish func(min int64)) {
+	t.Helper()
 	var answers, wrong, failed atomic.Int64
 	done := make(chan struct{})
 	var wg sync.WaitGroup

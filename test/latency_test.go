@@ -40,7 +40,7 @@ func TestFailoverLatency(t *testing.T) {
 		ingresses(globalLevel, "gce-asia-east1", "gce-europe-west1", "gce-us-east1")...)...)
 	s.expectDig(t, nginx, "A", healthy)
 
-	var took, writes, after []time.Duration
+	took, writes, after := make([]time.Duration, 0, flips), make([]time.Duration, 0, flips), make([]time.Duration, 0, flips)
 	for i := range flips {
 		target, before, n := down, healthy, 0
 		if i%2 == 1 {

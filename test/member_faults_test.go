@@ -230,7 +230,7 @@ func TestReloadDropsRemovedMemberSeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var kept []string
-	for _, line := range strings.Split(string(conf), "\n") {
+	for line := range strings.SplitSeq(string(conf), "\n") {
 		if !strings.Contains(line, "member gce-asia-east1 ") {
 			kept = append(kept, line)
 		}

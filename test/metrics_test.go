@@ -33,15 +33,15 @@ func (s *server) scrape(name string, labels map[string]string) (float64, error) 
 	if !ok {
 		return 0, fmt.Errorf("no metric %s", name)
 	}
-	for _, m := range family.Metric {
+	for _, m := range family.GetMetric() {
 		if hasLabels(m, labels) {
 			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue(), nil
-			case m.Gauge != nil:
-				return m.Gauge.GetValue(), nil
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount()), nil
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue(), nil
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue(), nil
+			case m.GetHistogram() != nil:
+				return float64(m.GetHistogram().GetSampleCount()), nil
 			}
 		}
 	}
@@ -50,7 +50,7 @@ func (s *server) scrape(name string, labels map[string]string) (float64, error) 
 
 func hasLabels(m *dto.Metric, labels map[string]string) bool {
 	found := 0
-	for _, l := range m.Label {
+	for _, l := range m.GetLabel() {
 		if v, ok := labels[l.GetName()]; ok && v == l.GetValue() {
 			found++
 		}

@@ -42,7 +42,7 @@ func rssMiB(t *testing.T, pid int) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for line := range strings.SplitSeq(string(b), "\n") {
 		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
 			kb, _ := strconv.ParseFloat(f[1], 64)
 			return kb / 1024

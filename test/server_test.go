@@ -122,6 +122,7 @@ func runServer(t *testing.T, dir, host, corefile string) *server {
 }
 
 func localServer(t *testing.T) *server {
+	t.Helper()
 	return startServer(t, bed.Cluster(localCluster).Kubeconfig)
 }
 
@@ -210,6 +211,7 @@ func (a answer) equal(b answer) bool {
 
 // restoreNginx puts the local nginx shard back to its seeded state.
 func restoreNginx(t *testing.T) {
+	t.Helper()
 	t.Cleanup(func() {
 		if err := bed.Cluster(localCluster).SetEndpoints(testbed.Service, localZone, 2, true); err != nil {
 			t.Error(err)

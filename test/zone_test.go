@@ -25,7 +25,8 @@ const (
 // that also serves the federation zone example.com from all four members.
 func startFederationServer(t *testing.T, grace string) *server {
 	t.Helper()
-	block := []string{"ttl 5", "grace " + grace}
+	block := make([]string, 0, 2+len(testbed.SeedFederation))
+	block = append(block, "ttl 5", "grace "+grace)
 	for _, s := range testbed.SeedFederation {
 		block = append(block, fmt.Sprintf("member %s %s", s.Cluster, bed.Cluster(s.Cluster).Kubeconfig))
 	}
@@ -104,6 +105,7 @@ func TestZoneWalksUpAsShardsScaleDown(t *testing.T) {
 // soaTail is the serial and timers of the server's SOA, which the test
 // does not predict.
 func soaTail(t *testing.T, s *server) string {
+	t.Helper()
 	a, err := s.dig("udp", "example.com.", "SOA")
 	if err != nil || len(a.records) != 1 {
 		t.Fatalf("SOA: %v %v", a, err)

@@ -1,12 +1,12 @@
 package main
 
+import "slices"
+
 // insertBefore returns directives with name inserted directly before anchor,
 // or appended when anchor is absent. A name already present is left alone.
 func insertBefore(directives []string, name, anchor string) []string {
-	for _, d := range directives {
-		if d == name {
-			return directives
-		}
+	if slices.Contains(directives, name) {
+		return directives
 	}
 	out := make([]string, 0, len(directives)+1)
 	inserted := false

@@ -6,7 +6,6 @@ import (
 	"github.com/coredns/coredns/core/dnsserver"
 	_ "github.com/coredns/coredns/core/plugin" // CoreDNS's own plugins.
 	"github.com/coredns/coredns/coremain"
-
 	_ "github.com/federated-dns/federation" // The federation plugin.
 )
 

@@ -46,7 +46,7 @@ func command(state string, args []string) error {
 	}
 	n, err := strconv.Atoi(args[2])
 	if err != nil || n < 0 || n > 100 {
-		return fmt.Errorf("N must be a number of endpoints from 0 to 100: %q", args[2])
+		return fmt.Errorf("n must be a number of endpoints from 0 to 100: %q", args[2])
 	}
 	for _, s := range testbed.SeedFederation {
 		if s.Cluster != args[1] {

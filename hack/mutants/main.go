@@ -99,12 +99,12 @@ func command(dir string, env []string, name string, args ...string) (string, err
 
 // firstFailure is the name of the first failing test in go test's output.
 func firstFailure(out string) string {
-	for _, line := range strings.Split(out, "\n") {
+	for line := range strings.SplitSeq(out, "\n") {
 		if f := strings.Fields(line); len(f) >= 3 && f[0] == "---" && f[1] == "FAIL:" {
 			return f[2]
 		}
 	}
-	for _, line := range strings.Split(out, "\n") {
+	for line := range strings.SplitSeq(out, "\n") {
 		if strings.HasPrefix(line, "FAIL") || strings.Contains(line, "panic:") || strings.Contains(line, "fatal error") {
 			return strings.TrimSpace(line)
 		}

@@ -29,7 +29,6 @@ type Bed struct {
 
 	bin  string
 	etcd *proc
-	mu   sync.Mutex
 }
 
 // Start starts etcd and one apiserver per name, all in parallel, and returns

@@ -146,14 +146,14 @@ func (c *Cluster) SetEndpoints(name, zone string, n int, ready bool) error {
 			discoveryv1.LabelManagedBy:   "testbed.federation",
 		}},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(80))}},
+		Ports:       []discoveryv1.EndpointPort{{Name: new("http"), Port: new(int32(80))}},
 	}
 	for i := range n {
 		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
 			Addresses:  []string{fmt.Sprintf("10.244.0.%d", i+10)},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr(ready)},
-			NodeName:   ptr(Node),
-			Zone:       ptr(zone),
+			Conditions: discoveryv1.EndpointConditions{Ready: new(ready)},
+			NodeName:   new(Node),
+			Zone:       new(zone),
 		})
 	}
 	slices := c.Client.DiscoveryV1().EndpointSlices(Namespace)
@@ -179,5 +179,3 @@ func (c *Cluster) SetNodeLabel(key, value string) error {
 	_, err := c.Client.CoreV1().Nodes().Patch(cx, Node, types.MergePatchType, patch, metav1.PatchOptions{})
 	return err
 }
-
-func ptr[T any](v T) *T { return &v }

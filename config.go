@@ -74,6 +74,10 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 	return w, nil
 }
 
+// restConfig loads a cluster's client configuration; README's test stands
+// in for it, as README's examples name files of a real cluster.
+var restConfig = fed.RESTConfig
+
 // loadCluster reads the client configuration of KUBECONFIG [CONTEXT], or the
 // in-cluster one without arguments.
 func loadCluster(args []string) (clusterConfig, error) {
@@ -85,7 +89,7 @@ func loadCluster(args []string) (clusterConfig, error) {
 		cc.context = args[1]
 	}
 	var err error
-	cc.rest, err = fed.RESTConfig(cc.kubeconfig, cc.context)
+	cc.rest, err = restConfig(cc.kubeconfig, cc.context)
 	return cc, err
 }
 

@@ -73,6 +73,11 @@ func run(root string, files []string, testbed string, m mutant) (string, error) 
 	if err := os.WriteFile(path, bytes.Replace(src, []byte(m.old), []byte(m.new), 1), 0o644); err != nil {
 		return "", err
 	}
+	// A mutant that does not compile kills nothing: it is a mistake in
+	// mutants.go, and stops the run.
+	if out, err := command(dir, nil, "go", "vet", "./..."); err != nil {
+		return "", fmt.Errorf("the mutant does not compile:\n%s", out)
+	}
 	if out, err := command(dir, nil, "go", "test", "-count=1", "./..."); err != nil {
 		return "unit: " + firstFailure(out), nil
 	}

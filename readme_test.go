@@ -22,7 +22,7 @@ func TestReadme(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sections []string
-	for _, line := range strings.Split(string(data), "\n") {
+	for line := range strings.SplitSeq(string(data), "\n") {
 		if title, ok := strings.CutPrefix(line, "## "); ok {
 			sections = append(sections, title)
 		}
@@ -67,7 +67,7 @@ func TestReadme(t *testing.T) {
 func corefileBlocks(readme string) []string {
 	var blocks []string
 	var cur *strings.Builder
-	for _, line := range strings.Split(readme, "\n") {
+	for line := range strings.SplitSeq(readme, "\n") {
 		switch {
 		case cur == nil && strings.TrimSpace(line) == "~~~ corefile":
 			cur = &strings.Builder{}

@@ -3,11 +3,13 @@ package federation
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	fed "github.com/federated-dns/federation/federation"
 	fedplugin "github.com/federated-dns/federation/plugin"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 )
 
@@ -17,6 +19,9 @@ type config struct {
 	local   clusterConfig
 	members []memberConfig
 	grace   time.Duration
+	// selector and exported say which Services are shards (services).
+	selector string
+	exported bool
 }
 
 // clusterConfig is where a cluster's API is: a kubeconfig file and context,
@@ -47,7 +52,13 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := fed.NewCluster(name, client, nodes)
+		sel := fed.Selection{Selector: cfg.selector}
+		if cfg.exported {
+			if sel.Exports, err = fed.NewMetadataClient(cc.rest, "coredns/"+pluginName); err != nil {
+				return nil, err
+			}
+		}
+		c := fed.NewCluster(name, client, nodes, sel)
 		watches[key] = c
 		w.Watches = append(w.Watches, c)
 		return c, nil
@@ -112,5 +123,41 @@ func (cfg *config) addMember(args []string) error {
 		return err
 	}
 	cfg.members = append(cfg.members, memberConfig{name: name, clusterConfig: cc})
+	return nil
+}
+
+// parseServices reads `services all | selector SELECTOR | exported` (SPEC
+// 9). A selector may hold spaces (`tier in (web,api)`): its words are
+// joined again.
+func (cfg *config) parseServices(args []string) error {
+	if len(args) == 0 {
+		return errors.New("expected all, selector SELECTOR or exported")
+	}
+	switch args[0] {
+	case "all":
+		if len(args) != 1 {
+			return errors.New("all takes no argument")
+		}
+	case "exported":
+		if len(args) != 1 {
+			return errors.New("exported takes no argument")
+		}
+		cfg.exported = true
+	case "selector":
+		sel := strings.Join(args[1:], " ")
+		if sel == "" {
+			return errors.New("selector needs a label selector")
+		}
+		parsed, err := labels.Parse(sel)
+		if err != nil {
+			return fmt.Errorf("invalid selector %q: %w", sel, err)
+		}
+		if parsed.Empty() {
+			return fmt.Errorf("selector %q selects everything: use services all", sel)
+		}
+		cfg.selector = parsed.String()
+	default:
+		return fmt.Errorf("unknown mode %q: expected all, selector SELECTOR or exported", args[0])
+	}
 	return nil
 }

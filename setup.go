@@ -178,6 +178,10 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 				return nil, propertyErr(c, prop, args, fmt.Errorf("grace must be a duration in range [0s, 1h]: %s", args[0]))
 			}
 			cfg.grace = d
+		case "services":
+			if err := cfg.parseServices(args); err != nil {
+				return nil, c.Errf("services: %v", err)
+			}
 		case "explain":
 			if len(args) != 0 {
 				return nil, c.ArgErr()
@@ -259,7 +263,7 @@ func federationDomain(s string) (string, error) {
 // once lists the properties that may be given once only.
 var once = map[string]bool{
 	"kubeconfig": true, "node": true, "zone": true, "region": true,
-	"ttl": true, "grace": true, "explain": true, "fallthrough": true,
+	"ttl": true, "grace": true, "explain": true, "fallthrough": true, "services": true,
 }
 
 // checkZones finds cluster zones that would make the plugin inert or send

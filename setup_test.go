@@ -127,6 +127,16 @@ func TestParse(t *testing.T) {
 		{"federation . {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:1 - Error during parsing: the root zone cannot be a cluster zone"},
 		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed fed.cluster.local\n}", "Testfile:3 - Error during parsing: federation myfed: domain fed.cluster.local. overlaps the cluster zone cluster.local."},
 		{"federation svc.example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:3 - Error during parsing: federation myfed: domain example.com. overlaps the cluster zone svc.example.com."},
+		// Which Services are shards (SPEC 9).
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices selector federation.example.com/myfed=true\n}", ""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices selector tier in (web,api)\n}", ""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices exported\n}", ""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices all\n}", ""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices selector in in in\n}", "Testfile:4 - Error during parsing: services: invalid selector \"in in in\""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices selector\n}", "Testfile:4 - Error during parsing: services: selector needs a label selector"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices some\n}", "services: unknown mode \"some\""},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices\n}", "services: expected all, selector SELECTOR or exported"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices all\nservices exported\n}", "property 'services' is given twice"},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
 	}

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +24,11 @@ import (
 
 // footprint is a CoreDNS process's memory once its caches have synced.
 type footprint struct {
-	sync time.Duration // start to ready
-	rss  int64         // VmRSS, bytes
-	heap int64         // go_memstats_heap_inuse_bytes
+	sync       time.Duration // start to ready
+	rss        int64         // VmRSS, bytes: the median of the samples
+	heap       int64         // go_memstats_heap_inuse_bytes: the median of the samples
+	rssSpread  int64         // largest minus smallest sample
+	heapSpread int64
 }
 
 // memoryReport fills four clusters with *scale services of one
@@ -85,7 +89,7 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 		kubeconfig `+kc("m1")+`
 		node `+testbed.Node+`
 `+members.String()+`	}
-}`, answered(last+"myfed.svc.example.com.", dns.RcodeNameError)) // ClusterIP services publish no shard
+}`, allOf(answeredA(last+"myfed.svc.cluster.local."), membersSynced(clusters)))
 	if err != nil {
 		return err
 	}
@@ -93,9 +97,10 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 	fmt.Fprintf(report, "## Memory and sync time at scale\n\n")
 	fmt.Fprintf(report, "4 clusters of %d Services, each with one EndpointSlice of 3 endpoints, created through the API in %v. Memory once synced; per cluster = (process - whoami base) / clusters watched.\n\n", *scale, created.Round(time.Second))
+	fmt.Fprintf(report, "Memory is the median of %d samples a second apart, with their spread (largest minus smallest).\n\n", memorySamples)
 	fmt.Fprintf(report, "| CoreDNS with | clusters watched | sync time | RSS | Go heap in use | heap per %d services | RSS per %d services |\n|---|---|---|---|---|---|---|\n", *scale, *scale)
 	row := func(name string, n int, f footprint) {
-		fmt.Fprintf(report, "| %s | %d | %v | %s | %s | %s | %s |\n", name, n, f.sync.Round(time.Millisecond), mib(f.rss), mib(f.heap),
+		fmt.Fprintf(report, "| %s | %d | %v | %s ± %s | %s ± %s | %s | %s |\n", name, n, f.sync.Round(time.Millisecond), mib(f.rss), mib(f.rssSpread), mib(f.heap), mib(f.heapSpread),
 			mib((f.heap-base.heap)/int64(max(n, 1))), mib((f.rss-base.rss)/int64(max(n, 1))))
 	}
 	row("whoami (base)", 0, base)
@@ -172,16 +177,60 @@ func createService(c *testbed.Cluster, i int) error {
 
 // answered reports whether the server answers name (the last service
 // created) with rcode: its caches hold every service.
-func answered(name string, rcode int) func(*testbed.CoreDNS) bool {
-	return func(c *testbed.CoreDNS) bool {
+func answered(name string, rcode int) func(*testbed.CoreDNS, int) bool {
+	return func(c *testbed.CoreDNS, _ int) bool {
 		m, err := c.Exchange("udp", name, dns.TypeA)
 		return err == nil && m.Rcode == rcode
 	}
 }
 
+// answeredA reports whether the server answers name (the last service
+// created) with an address: the local caches hold every service.
+func answeredA(name string) func(*testbed.CoreDNS, int) bool {
+	return func(c *testbed.CoreDNS, _ int) bool {
+		m, err := c.Exchange("udp", name, dns.TypeA)
+		return err == nil && m.Rcode == dns.RcodeSuccess && len(m.Answer) == 1 && m.Answer[0].Header().Rrtype == dns.TypeA
+	}
+}
+
+// membersSynced reports whether the plugin's cluster_synced is 1 for every
+// member: each member's caches are full, not just given up on after the
+// grace.
+func membersSynced(members []string) func(*testbed.CoreDNS, int) bool {
+	return func(_ *testbed.CoreDNS, metrics int) bool {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return false
+		}
+		for _, m := range members {
+			if !strings.Contains(string(body), fmt.Sprintf("coredns_federation_cluster_synced{cluster=%q} 1", m)) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// allOf reports whether every check holds.
+func allOf(checks ...func(*testbed.CoreDNS, int) bool) func(*testbed.CoreDNS, int) bool {
+	return func(c *testbed.CoreDNS, metrics int) bool {
+		for _, check := range checks {
+			if !check(c, metrics) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // measure starts a CoreDNS, waits until synced says its caches are full,
 // lets it settle, reads its memory and stops it.
-func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS) bool) (footprint, error) {
+func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, int) bool) (footprint, error) {
 	start := time.Now()
 	c, _, metrics, err := startServer(coredns, dir, name, corefile)
 	if err != nil {
@@ -189,7 +238,7 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS) 
 	}
 	defer c.Stop()
 	deadline := time.Now().Add(5 * time.Minute)
-	for synced != nil && !synced(c) {
+	for synced != nil && !synced(c, metrics) {
 		if time.Now().After(deadline) {
 			return footprint{}, fmt.Errorf("%s did not sync", name)
 		}
@@ -197,11 +246,33 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS) 
 	}
 	f := footprint{sync: time.Since(start)}
 	time.Sleep(5 * time.Second) // let the garbage collector catch up
-	if f.rss, err = rss(c.Pid()); err != nil {
-		return f, err
+	// Several samples a second apart: the median is reported, and the
+	// spread (largest minus smallest) beside it.
+	var rsss, heaps []int64
+	for range memorySamples {
+		r, err := rss(c.Pid())
+		if err != nil {
+			return f, err
+		}
+		h, err := heapInUse(metrics)
+		if err != nil {
+			return f, err
+		}
+		rsss, heaps = append(rsss, r), append(heaps, h)
+		time.Sleep(time.Second)
 	}
-	f.heap, err = heapInUse(metrics)
-	return f, err
+	f.rss, f.rssSpread = medianSpread(rsss)
+	f.heap, f.heapSpread = medianSpread(heaps)
+	return f, nil
+}
+
+// memorySamples is how many times each footprint is read.
+const memorySamples = 5
+
+// medianSpread returns the median of v and its spread, max minus min.
+func medianSpread(v []int64) (median, spread int64) {
+	slices.Sort(v)
+	return v[len(v)/2], v[len(v)-1] - v[0]
 }
 
 func rss(pid int) (int64, error) {

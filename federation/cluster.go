@@ -28,6 +28,7 @@ type Cluster struct {
 	services cache.SharedIndexInformer
 	slices   cache.SharedIndexInformer
 	nodes    cache.SharedIndexInformer // nil without a node name
+	exports  cache.SharedIndexInformer // nil unless shards are exported Services
 
 	contact contact
 	probe   func(context.Context) error // nil without a real API (unit tests)
@@ -52,17 +53,28 @@ type Nodes struct {
 }
 
 // NewCluster returns a watcher of the cluster behind client; name goes into
-// its published shards. Nothing is contacted until Start.
-func NewCluster(name string, client kubernetes.Interface, nodes Nodes) *Cluster {
+// its published shards, sel says which Services are shards. Nothing is
+// contacted until Start.
+func NewCluster(name string, client kubernetes.Interface, nodes Nodes, sel Selection) *Cluster {
 	c := &Cluster{name: name, kick: make(chan struct{}, 1), probe: versionProbe(client)}
+	// The selector goes to the API server with every list and watch of
+	// Services and EndpointSlices (whose controller copies the Service's
+	// labels onto them): nothing unselected crosses the wire.
+	var selected func(*metav1.ListOptions)
+	if sel.Selector != "" {
+		selected = func(o *metav1.ListOptions) { o.LabelSelector = sel.Selector }
+	}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
 	c.services = c.informer("services", &corev1.Service{}, slimService, nil, listWatch(client, "services",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
-		services.Watch, &c.contact, nil))
+		services.Watch, &c.contact, selected))
 	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceAll)
 	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
-		slices.Watch, &c.contact, nil))
+		slices.Watch, &c.contact, selected))
+	if sel.Exports != nil {
+		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, slimExport, nil, exportsListWatch(name, sel.Exports, &c.contact))
+	}
 	if nodes.All || nodes.Name != "" {
 		var tweak func(*metav1.ListOptions)
 		if !nodes.All {
@@ -137,10 +149,14 @@ func sliceServiceKey(obj any) ([]string, error) {
 }
 
 func (c *Cluster) informers() []cache.SharedIndexInformer {
-	if c.nodes == nil {
-		return []cache.SharedIndexInformer{c.services, c.slices}
+	informers := []cache.SharedIndexInformer{c.services, c.slices}
+	if c.nodes != nil {
+		informers = append(informers, c.nodes)
 	}
-	return []cache.SharedIndexInformer{c.services, c.slices, c.nodes}
+	if c.exports != nil {
+		informers = append(informers, c.exports)
+	}
+	return informers
 }
 
 // notifyInterval is the shortest time between two calls of Start's notify.

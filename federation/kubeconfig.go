@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -41,6 +42,18 @@ func RESTConfig(path, context string) (*rest.Config, error) {
 		return nil, fmt.Errorf("kubeconfig %s: names no server", path)
 	}
 	return cfg, nil
+}
+
+// NewMetadataClient returns a client of objects' metadata for cfg, named
+// userAgent in the API's logs.
+func NewMetadataClient(cfg *rest.Config, userAgent string) (metadata.Interface, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = userAgent
+	client, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	return client, nil
 }
 
 // NewClient returns a clientset for cfg, named userAgent in the API's logs.

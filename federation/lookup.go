@@ -45,7 +45,7 @@ func (c *Cluster) Shard(namespace, name string) Shard {
 		return s
 	}
 	svc := c.Service(namespace, name)
-	if svc == nil {
+	if svc == nil || !c.exported(namespace, name) {
 		return Shard{Kind: Missing} // not remembered, so asking cannot grow the memo
 	}
 	s = NewShard(svc, c.EndpointSlices(namespace, name))

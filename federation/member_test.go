@@ -9,7 +9,7 @@ import (
 )
 
 func TestMemberGrace(t *testing.T) {
-	neverWatch := NewCluster("never", fake.NewClientset(), Nodes{})
+	neverWatch := NewCluster("never", fake.NewClientset(), Nodes{}, Selection{})
 	never := NewMember("never", neverWatch, 30*time.Second)
 	now := time.Now()
 	if never.Usable(now) || never.Settled(now) {

@@ -22,6 +22,9 @@ func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) 
 		return e.shard, e.ok
 	}
 	svc := c.Service(namespace, name)
+	if !c.exported(namespace, name) {
+		svc = nil
+	}
 	s, ok := c.publishedShard(svc)
 	if svc != nil { // only existing services, so asking cannot grow the memo
 		c.published.put(gen, key, published{s, ok})
@@ -101,7 +104,11 @@ func (c *Cluster) anyRegion() string {
 // and returns the ingress hostnames among them.
 func (c *Cluster) CountPublished() (n int, hostnames []string) {
 	for _, obj := range c.services.GetStore().List() {
-		if s, ok := c.publishedShard(obj.(*corev1.Service)); ok {
+		svc := obj.(*corev1.Service)
+		if !c.exported(svc.Namespace, svc.Name) {
+			continue
+		}
+		if s, ok := c.publishedShard(svc); ok {
 			n++
 			hostnames = append(hostnames, s.Hostnames...)
 		}

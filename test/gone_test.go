@@ -68,22 +68,25 @@ func TestWatchGoneRelists(t *testing.T) {
 	// resumed stream asks for the newest data rather than the old resource
 	// version, so against this apiserver the gap ends in a relist without a
 	// 410; the 410 rule itself is a unit test (TestContactExpiredIsNoOutage).
-	events, err := local.Audit("coredns/federation")
-	if err != nil {
-		t.Fatal(err)
-	}
-	relisted := map[string]bool{}
-	for _, e := range events {
-		if !e.StageTimestamp.Before(restarted) && e.ResponseStatus.Code == http.StatusOK &&
-			(e.Verb == "list" || strings.Contains(e.RequestURI, "sendInitialEvents=true")) {
-			relisted[e.ObjectRef.Resource] = true
+	eventually(t, "a relist of each resource", func() error {
+		events, err := local.Audit("coredns/federation")
+		if err != nil {
+			return err
 		}
-	}
-	for _, r := range []string{"services", "endpointslices", "nodes"} {
-		if !relisted[r] {
-			t.Errorf("Expected %s relisted after the restart, got relists of %v", r, relisted)
+		relisted := map[string]bool{}
+		for _, e := range events {
+			if !e.StageTimestamp.Before(restarted) && e.ResponseStatus.Code == http.StatusOK &&
+				(e.Verb == "list" || strings.Contains(e.RequestURI, "sendInitialEvents=true")) {
+				relisted[e.ObjectRef.Resource] = true
+			}
 		}
-	}
+		for _, r := range []string{"services", "endpointslices", "nodes"} {
+			if !relisted[r] {
+				return fmt.Errorf("%s not relisted after the restart; relists of %v", r, relisted)
+			}
+		}
+		return nil
+	})
 	finish(50)
 	s.expectGoroutinesBack(t, before)
 }

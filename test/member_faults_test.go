@@ -316,30 +316,36 @@ func TestCorefileRefusals(t *testing.T) {
 		{"federation cluster.local {\n\tmyfederation fed.cluster.local\n\tkubeconfig " + kc + "\n}", 3, "overlaps the cluster zone cluster.local."},
 		{"federation cluster.local example.com {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n\tmember east " + empty + "\n}", 5, "member east: kubeconfig " + empty},
 	} {
-		dir := t.TempDir()
-		conf := filepath.Join(dir, "Corefile")
-		corefile := ".:0 {\n" + tc.block + "\n}\n"
-		if err := os.WriteFile(conf, []byte(corefile), 0o644); err != nil {
-			t.Fatal(err)
+		conf := filepath.Join(t.TempDir(), "Corefile")
+		expectRefusal(t, conf, ".:0 {\n"+tc.block+"\n}\n", tc.line, tc.err)
+	}
+}
+
+// expectRefusal writes corefile to conf and runs bin/coredns on it: it must
+// exit within 10s, naming the plugin, the file, the line and the reason.
+func expectRefusal(t *testing.T, conf, corefile string, line int, reason string) {
+	t.Helper()
+	if err := os.WriteFile(conf, []byte(corefile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(coredns, "-conf", conf)
+	cmd.Dir = filepath.Dir(conf)
+	done := make(chan error, 1)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		prefix := fmt.Sprintf("plugin/federation: %s:%d - Error during parsing: ", conf, line)
+		if err == nil || !strings.Contains(out.String(), prefix) || !strings.Contains(out.String(), reason) {
+			t.Errorf("Expected a failure with %q and %q, got %v:\n%s", prefix, reason, err, out.String())
 		}
-		cmd := exec.Command(coredns, "-conf", conf)
-		cmd.Dir = dir
-		done := make(chan error, 1)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			prefix := fmt.Sprintf("plugin/federation: %s:%d - Error during parsing: ", conf, tc.line)
-			if err == nil || !strings.Contains(out.String(), prefix) || !strings.Contains(out.String(), tc.err) {
-				t.Errorf("Expected a failure with %q and %q, got %v:\n%s", prefix, tc.err, err, out.String())
-			}
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("Expected CoreDNS to refuse\n%s\nat once; it kept running", corefile)
-		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Errorf("Expected CoreDNS to refuse\n%s\nat once; it kept running", corefile)
 	}
 }

@@ -3,6 +3,7 @@ package testbed
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -74,10 +75,16 @@ func (c *Cluster) Seed(s Shard) error {
 
 // CreateService creates a Service in the seed namespace serving port 80.
 func (c *Cluster) CreateService(name string, typ corev1.ServiceType) error {
+	return c.CreateLabelledService(name, typ, nil)
+}
+
+// CreateLabelledService creates a Service with labels in the seed namespace
+// serving port 80.
+func (c *Cluster) CreateLabelledService(name string, typ corev1.ServiceType, labels map[string]string) error {
 	cx, cancel := ctx()
 	defer cancel()
 	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: Namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: Namespace, Labels: labels},
 		Spec: corev1.ServiceSpec{
 			Type:     typ,
 			Selector: map[string]string{"app": name},
@@ -137,14 +144,19 @@ func (c *Cluster) setIngress(name string, ingress []map[string]string) error {
 
 // SetEndpoints writes the Service's one EndpointSlice with n endpoints on the
 // seed node in zone, all ready or all not ready; n = 0 scales it to zero.
+// Like the EndpointSlice controller, it copies the Service's labels onto
+// the slice.
 func (c *Cluster) SetEndpoints(name, zone string, n int, ready bool) error {
 	cx, cancel := ctx()
 	defer cancel()
+	labels := map[string]string{}
+	if svc, err := c.Client.CoreV1().Services(Namespace).Get(cx, name, metav1.GetOptions{}); err == nil {
+		maps.Copy(labels, svc.Labels)
+	}
+	labels[discoveryv1.LabelServiceName] = name
+	labels[discoveryv1.LabelManagedBy] = "testbed.federation"
 	es := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-testbed", Namespace: Namespace, Labels: map[string]string{
-			discoveryv1.LabelServiceName: name,
-			discoveryv1.LabelManagedBy:   "testbed.federation",
-		}},
+		ObjectMeta: metav1.ObjectMeta{Name: name + "-testbed", Namespace: Namespace, Labels: labels},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Ports:       []discoveryv1.EndpointPort{{Name: new("http"), Port: new(int32(80))}},
 	}

@@ -1,0 +1,109 @@
+package federation
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Selection says which Services are shards (SPEC 9).
+type Selection struct {
+	// Selector is a label selector that the API server applies to every
+	// list and watch of Services and EndpointSlices; empty selects all.
+	Selector string
+	// Exports, when set, reads ServiceExports (multicluster.x-k8s.io, the
+	// Multi-Cluster Services API): a Service is a shard only while one of
+	// the same namespace and name exists.
+	Exports metadata.Interface
+}
+
+// ServiceExports is the resource of the Multi-Cluster Services API that
+// marks a Service for export.
+var ServiceExports = schema.GroupVersionResource{Group: "multicluster.x-k8s.io", Version: "v1alpha1", Resource: "serviceexports"}
+
+// noCRDRecheck is how long a cluster without the ServiceExport CRD waits
+// before it looks for the CRD again.
+const noCRDRecheck = 30 * time.Second
+
+// exportsListWatch lists and watches ServiceExports by their metadata
+// only. A cluster without the CRD answers 404: it has no exported service,
+// which is logged once, and is asked again every noCRDRecheck, so a CRD
+// installed later is noticed without a reload.
+func exportsListWatch(cluster string, client metadata.Interface, ct *contact) cache.ListerWatcher {
+	api := client.Resource(ServiceExports).Namespace(metav1.NamespaceAll)
+	var once sync.Once
+	missing := func() {
+		once.Do(func() {
+			log.Warningf("cluster %s has no ServiceExport CRD (%s): it exports no service", cluster, ServiceExports.GroupResource())
+		})
+	}
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			list, err := api.List(ctx, o)
+			if apierrors.IsNotFound(err) {
+				missing()
+				ct.observe("serviceexports", nil)
+				return &metav1.PartialObjectMetadataList{}, nil
+			}
+			ct.observe("serviceexports", err)
+			return list, err
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			w, err := api.Watch(ctx, o)
+			if apierrors.IsNotFound(err) {
+				ct.observe("serviceexports", nil)
+				return endAfter(ctx, noCRDRecheck), nil
+			}
+			ct.observe("serviceexports", err)
+			return w, err
+		},
+	}
+	return cache.ToListWatcherWithWatchListSemantics(lw, plainListWatch{})
+}
+
+// plainListWatch makes the exports' reflector list and then watch, rather
+// than stream its list, so a missing CRD shows as the list's 404.
+type plainListWatch struct{}
+
+func (plainListWatch) IsWatchListSemanticsUnSupported() bool { return true }
+
+// endAfter is a watch that delivers nothing and ends after d, when the
+// reflector lists again.
+func endAfter(ctx context.Context, d time.Duration) watch.Interface {
+	w := watch.NewFake()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
+		w.Stop()
+	}()
+	return w
+}
+
+// slimExport keeps of a ServiceExport its namespace and name.
+func slimExport(obj any) (any, error) {
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return obj, nil
+	}
+	return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, ResourceVersion: m.ResourceVersion}}, nil
+}
+
+// exported reports whether the Service namespace/name is a shard as far as
+// ServiceExports go: always when exports are not read.
+func (c *Cluster) exported(namespace, name string) bool {
+	if c.exports == nil {
+		return true
+	}
+	_, ok, err := c.exports.GetIndexer().GetByKey(namespace + "/" + name)
+	return err == nil && ok
+}

@@ -1,0 +1,5 @@
+package federation
+
+import clog "github.com/coredns/coredns/plugin/pkg/log"
+
+var log = clog.NewWithPlugin("federation")

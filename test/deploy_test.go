@@ -28,7 +28,7 @@ import (
 func TestManifestsApply(t *testing.T) {
 	c := bed.Cluster("gce-us-east1")
 	stored := map[string]*unstructured.Unstructured{}
-	for _, m := range []string{"rbac.yaml", "member.yaml", "coredns.yaml"} {
+	for _, m := range []string{"rbac.yaml", "rbac-exported.yaml", "member.yaml", "coredns.yaml"} {
 		objs, err := c.Apply(filepath.Join("..", "deploy", m))
 		if err != nil {
 			t.Fatal(err)
@@ -40,6 +40,7 @@ func TestManifestsApply(t *testing.T) {
 	for _, want := range []string{
 		"ClusterRole/federation-dns", "ClusterRoleBinding/federation-dns", "ServiceAccount/federation-member",
 		"ClusterRoleBinding/federation-member", "ServiceAccount/coredns", "ConfigMap/coredns",
+		"ClusterRole/federation-dns-exported", "ClusterRoleBinding/federation-dns-exported",
 		"Deployment/coredns", "Service/kube-dns",
 	} {
 		if stored[want] == nil {
@@ -65,8 +66,8 @@ func TestManifestsApply(t *testing.T) {
 	for _, tok := range blocks[0].Tokens["federation"] {
 		fed = append(fed, tok.Text)
 	}
-	if len(fed) < 6 || !slices.Equal(fed[:6], []string{"federation", "cluster.local", "example.com", "{", "myfederation", "example.com"}) {
-		t.Errorf("Expected federation cluster.local example.com { myfederation example.com ..., got %v", fed)
+	if len(fed) < 9 || !slices.Equal(fed[:9], []string{"federation", "cluster.local", "example.com", "{", "myfederation", "example.com", "services", "selector", "federation.example.com/myfederation=true"}) {
+		t.Errorf("Expected federation cluster.local example.com { myfederation example.com services selector ..., got %v", fed)
 	}
 	if blocks[0].Tokens["kubernetes"] == nil {
 		t.Error("Expected the kubernetes plugin after federation")

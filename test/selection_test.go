@@ -21,7 +21,7 @@ import (
 )
 
 // selected is the label of the Services a platform team federates.
-const selectedLabel, selectedValue = "federation.example.com/myfederation", "true"
+const selectedLabel, selectedValue = testbed.SelectorLabel, "true"
 
 // shardOf creates Service name in cluster c, LoadBalancer with ingress ip
 // and one ready endpoint in zone, labelled as selected or not, until the

@@ -34,6 +34,9 @@ var SeedFederation = []Shard{
 
 // Names of the seeded objects.
 const (
+	// SelectorLabel marks the seed's federated Services, as a platform
+	// team would: the Corefile of the demo selects them.
+	SelectorLabel = "federation.example.com/myfederation"
 	Namespace = "mynamespace"
 	Service   = "nginx"
 	Node      = "node-1"
@@ -64,7 +67,7 @@ func (c *Cluster) Seed(s Shard) error {
 	if _, err := c.Client.CoreV1().Namespaces().Create(cx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("%s: namespace: %w", c.Name, err)
 	}
-	if err := c.CreateService(Service, corev1.ServiceTypeLoadBalancer); err != nil {
+	if err := c.CreateLabelledService(Service, corev1.ServiceTypeLoadBalancer, map[string]string{SelectorLabel: "true"}); err != nil {
 		return err
 	}
 	if err := c.SetIngress(Service, s.Ingress); err != nil {

@@ -37,9 +37,9 @@ const (
 	// SelectorLabel marks the seed's federated Services, as a platform
 	// team would: the Corefile of the demo selects them.
 	SelectorLabel = "federation.example.com/myfederation"
-	Namespace = "mynamespace"
-	Service   = "nginx"
-	Node      = "node-1"
+	Namespace     = "mynamespace"
+	Service       = "nginx"
+	Node          = "node-1"
 )
 
 // ClusterNames lists the clusters of shards.
@@ -159,7 +159,7 @@ func (c *Cluster) SetEndpoints(name, zone string, n int, ready bool) error {
 	labels[discoveryv1.LabelServiceName] = name
 	labels[discoveryv1.LabelManagedBy] = "testbed.federation"
 	es := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-testbed", Namespace: Namespace, Labels: labels},
+		ObjectMeta:  metav1.ObjectMeta{Name: name + "-testbed", Namespace: Namespace, Labels: labels},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Ports:       []discoveryv1.EndpointPort{{Name: new("http"), Port: new(int32(80))}},
 	}

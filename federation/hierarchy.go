@@ -50,6 +50,9 @@ type PublishedShard struct {
 	Zones []string
 	// Ingress holds the LoadBalancer ingress IPs.
 	Ingress []netip.Addr
+	// Scope is the scope annotation of the shard's Service (SPEC 10);
+	// LevelNone when it has none.
+	Scope Level
 	// Hostnames holds the LoadBalancer ingress hostnames (AWS load
 	// balancers publish only these), lower-case and fully qualified; their
 	// addresses are resolved off the query path (SPEC 4.2.1).
@@ -86,11 +89,27 @@ func Addresses(shards []PublishedShard, l Level, zone, region string) []netip.Ad
 // shard; LevelNone when no shard is healthy anywhere.
 func Nearest(shards []PublishedShard, l Level, zone, region string) Level {
 	for ; l != LevelNone; l = l.Up() {
-		for _, s := range shards {
-			if s.At(l, zone, region) {
-				return l
-			}
+		if hasShard(shards, l, zone, region) {
+			return l
 		}
 	}
 	return LevelNone
+}
+
+// hasShard reports whether one of shards counts at level l of zone and region.
+func hasShard(shards []PublishedShard, l Level, zone, region string) bool {
+	for _, s := range shards {
+		if s.At(l, zone, region) {
+			return true
+		}
+	}
+	return false
+}
+
+// ScopeOf returns the narrowest scope among shards and scope.
+func ScopeOf(shards []PublishedShard, scope Level) Level {
+	for _, s := range shards {
+		scope = Narrowest(scope, s.Scope)
+	}
+	return scope
 }

@@ -1,5 +1,37 @@
 package federation
 
-import clog "github.com/coredns/coredns/plugin/pkg/log"
+import (
+	"sync"
+
+	clog "github.com/coredns/coredns/plugin/pkg/log"
+)
 
 var log = clog.NewWithPlugin("federation")
+
+// OnceLog logs each distinct cause once, so a cause that fails every query
+// or every update shows up once in the log. It remembers at most
+// onceLogLimit causes: keys may come from questions and objects that
+// tenants choose, and a flood of distinct ones must not grow memory.
+type OnceLog struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+const onceLogLimit = 1024
+
+// Warning logs msg unless a message with the same key was logged before.
+func (o *OnceLog) Warning(key, msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.seen[key] || len(o.seen) >= onceLogLimit {
+		return
+	}
+	if o.seen == nil {
+		o.seen = map[string]bool{}
+	}
+	o.seen[key] = true
+	log.Warning(msg)
+}
+
+// badAnnotations logs each annotation value that does not parse once.
+var badAnnotations OnceLog

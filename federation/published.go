@@ -53,13 +53,18 @@ func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 	if len(s.Ingress) == 0 && len(s.Hostnames) == 0 {
 		return PublishedShard{}, false
 	}
-	ready := false
+	var policy Policy
+	if len(svc.Annotations) > 0 {
+		policy, _ = ParsePolicy(svc.Annotations) // the cache keeps valid values only
+	}
+	s.Scope = policy.Scope
+	ready := 0
 	for _, es := range c.EndpointSlices(svc.Namespace, svc.Name) {
 		for _, e := range es.Endpoints {
 			if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
 				continue
 			}
-			ready = true
+			ready++
 			var topo Topology
 			if e.NodeName != nil {
 				if n := c.node(*e.NodeName); n != nil {
@@ -77,8 +82,8 @@ func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 			}
 		}
 	}
-	if !ready {
-		return PublishedShard{}, false
+	if ready < max(1, policy.MinReady) {
+		return PublishedShard{}, false // below its min-ready (SPEC 10)
 	}
 	if s.Region == "" {
 		s.Region = c.anyRegion()

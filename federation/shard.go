@@ -31,21 +31,30 @@ type Shard struct {
 	Addresses []netip.Addr
 	// ExternalName is the target of an ExternalName service.
 	ExternalName string
+	// Policy is the failover policy of the Service's annotations.
+	Policy Policy
 }
 
 // NewShard computes a shard from a Service (nil when it does not exist) and
 // the EndpointSlices that name it (SPEC 2.1 to 2.3).
+// A min-ready annotation raises the ready endpoints it needs to be healthy
+// (SPEC 10).
 func NewShard(svc *corev1.Service, slices []*discoveryv1.EndpointSlice) Shard {
-	switch {
-	case svc == nil:
+	if svc == nil {
 		return Shard{Kind: Missing}
+	}
+	var policy Policy
+	if len(svc.Annotations) > 0 {
+		policy, _ = ParsePolicy(svc.Annotations) // the cache keeps valid values only
+	}
+	switch {
 	case svc.Spec.Type == corev1.ServiceTypeExternalName:
-		return Shard{Kind: ExternalName, Healthy: true, ExternalName: svc.Spec.ExternalName}
+		return Shard{Kind: ExternalName, Healthy: true, ExternalName: svc.Spec.ExternalName, Policy: policy}
 	case svc.Spec.ClusterIP == corev1.ClusterIPNone:
 		addrs := readyAddresses(slices)
-		return Shard{Kind: Headless, Healthy: len(addrs) > 0, Addresses: addrs}
+		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, policy.MinReady), Addresses: addrs, Policy: policy}
 	}
-	return Shard{Kind: ClusterIP, Healthy: hasReadyEndpoint(slices), Addresses: clusterIPs(svc)}
+	return Shard{Kind: ClusterIP, Healthy: readyEndpoints(slices) >= max(1, policy.MinReady), Addresses: clusterIPs(svc), Policy: policy}
 }
 
 // EndpointReady is the readiness rule of SPEC 2.1: the ready condition is
@@ -57,15 +66,17 @@ func EndpointReady(c discoveryv1.EndpointConditions) bool {
 	return c.Terminating == nil || !*c.Terminating
 }
 
-func hasReadyEndpoint(slices []*discoveryv1.EndpointSlice) bool {
+// readyEndpoints counts the ready endpoints that have an address.
+func readyEndpoints(slices []*discoveryv1.EndpointSlice) int {
+	n := 0
 	for _, s := range slices {
 		for _, e := range s.Endpoints {
 			if EndpointReady(e.Conditions) && len(e.Addresses) > 0 {
-				return true
+				n++
 			}
 		}
 	}
-	return false
+	return n
 }
 
 // readyAddresses returns the distinct IP addresses of ready endpoints in the

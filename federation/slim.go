@@ -1,6 +1,8 @@
 package federation
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,8 +28,10 @@ func slimService(obj any) (any, error) {
 			ingress = append(ingress, corev1.LoadBalancerIngress{IP: in.IP, Hostname: in.Hostname})
 		}
 	}
+	meta := slimMeta(s.ObjectMeta, nil)
+	meta.Annotations = policyAnnotations(s)
 	return &corev1.Service{
-		ObjectMeta: slimMeta(s.ObjectMeta, nil),
+		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
 			Type:         s.Spec.Type,
 			ClusterIP:    s.Spec.ClusterIP,
@@ -36,6 +40,30 @@ func slimService(obj any) (any, error) {
 		},
 		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: ingress}},
 	}, nil
+}
+
+// policyAnnotations returns the failover annotations of svc whose values
+// parse (SPEC 10), nil without any: the cache keeps nothing else of the
+// metadata. A value that does not parse is logged once and left out, so
+// the default applies.
+func policyAnnotations(svc *corev1.Service) map[string]string {
+	var kept map[string]string
+	for _, key := range []string{AnnotationMinReady, AnnotationPreferRegions, AnnotationScope} {
+		v, ok := svc.Annotations[key]
+		if !ok {
+			continue
+		}
+		if _, errs := ParsePolicy(map[string]string{key: v}); len(errs) > 0 {
+			badAnnotations.Warning(svc.Namespace+"/"+svc.Name+"/"+key+"="+v,
+				fmt.Sprintf("service %s/%s: %v; the default applies", svc.Namespace, svc.Name, errs[0]))
+			continue
+		}
+		if kept == nil {
+			kept = map[string]string{}
+		}
+		kept[key] = v
+	}
+	return kept
 }
 
 func slimEndpointSlice(obj any) (any, error) {

@@ -48,7 +48,7 @@ func (f *Federation) boundChain(m *dns.Msg, state request.Request) bool {
 		return false
 	}
 	if n >= maxChain {
-		f.chainWarnings.warning(state.Name(), fmt.Sprintf("CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain))
+		f.chainWarnings.Warning(state.Name(), fmt.Sprintf("CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain))
 	}
 	return true
 }

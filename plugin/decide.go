@@ -54,6 +54,12 @@ type decision struct {
 	// SERVFAIL, else the level the CNAME points at.
 	level  federation.Level
 	target string
+	// region is the region of the level the CNAME points at: the local
+	// one, or a preferred one (SPEC 10).
+	region string
+	// scope is the widest level the walk may reach: the narrowest of the
+	// local Service's scope and the known shards' (LevelNone: global).
+	scope federation.Level
 	// known: the members' shards are settled and shards holds them, so a
 	// target in this plugin's own zone is answered in process (inZone).
 	known  bool
@@ -91,7 +97,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		return d
 	}
 	if f.clusters.Headless(name.Federation, name.Namespace) {
-		f.warnings.warning("collision:"+name.Federation, fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation))
+		f.warnings.Warning("collision:"+name.Federation, fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation))
 		d.path = pathEndpoint
 		d.why = fmt.Sprintf("the endpoint name of headless service %s in namespace %s (SPEC 1.3)", name.Namespace, name.Federation)
 		return d
@@ -107,27 +113,32 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	var err error
 	if d.topo, err = f.topology(); err != nil {
-		f.warnings.warning("topology:"+err.Error(), "cannot answer federated names with a CNAME: "+err.Error())
+		f.warnings.Warning("topology:"+err.Error(), "cannot answer federated names with a CNAME: "+err.Error())
 		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
 		return d
 	}
-	d.path = pathCNAME
+	d.path, d.region, d.scope = pathCNAME, d.topo.Region, d.shard.Policy.Scope
 	d.level, d.why = federation.LevelZone, "no members: the federation zone walks up from the zone level"
 	if f.clusters.HasMembers() {
 		d.why = "the members' shards are not all known yet: the zone level"
 		if f.clusters.Settled(now) {
 			d.known = true
 			d.shards = f.clusters.Shards(name.Namespace, name.Service, now, true)
-			d.level = federation.Nearest(d.shards, federation.LevelZone, d.topo.Zone, d.topo.Region)
-			d.why = "the nearest level with a healthy shard"
-			if d.level == federation.LevelNone {
-				d.level, d.why = federation.LevelGlobal, "no healthy shard anywhere: the global level"
+			d.scope = federation.ScopeOf(d.shards, d.scope)
+			d.level, d.region = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
+			switch {
+			case d.region != d.topo.Region:
+				d.why = "the first preferred region with a healthy shard"
+			case federation.Nearest(d.shards, d.level, d.topo.Zone, d.topo.Region) == d.level:
+				d.why = "the nearest level with a healthy shard"
+			default:
+				d.why = fmt.Sprintf("no healthy shard within the %s scope: its widest level", max(d.scope, federation.LevelGlobal))
 			}
 		}
 	}
-	d.target = name.LevelName(d.level, d.topo.Zone, d.topo.Region, d.domain)
+	d.target = name.LevelName(d.level, d.topo.Zone, d.region, d.domain)
 	if len(d.target) > maxNameLength {
-		f.warnings.warning("long:"+name.Federation, fmt.Sprintf("cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level))
+		f.warnings.Warning("long:"+name.Federation, fmt.Sprintf("cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level))
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d
 	}
@@ -168,13 +179,15 @@ type walk struct {
 	addrs  []netip.Addr
 }
 
-// walkLevels walks up from the level name at.
-func walkLevels(at federation.DomainName, shards []federation.PublishedShard, domain string) walk {
+// walkLevels walks up from the level name at, no higher than scope (SPEC
+// 10): a walk that would leave it ends NXDOMAIN where it is.
+func walkLevels(at federation.DomainName, shards []federation.PublishedShard, domain string, scope federation.Level) walk {
 	var w walk
 	for l := at.Level; ; l = l.Up() {
 		w.names = append(w.names, at.Service.LevelName(l, at.Zone, at.Region, domain))
 		w.levels = append(w.levels, l)
-		if w.addrs = federation.Addresses(shards, l, at.Zone, at.Region); len(w.addrs) > 0 || l == federation.LevelGlobal {
+		w.addrs = federation.Addresses(shards, l, at.Zone, at.Region)
+		if len(w.addrs) > 0 || l == federation.LevelGlobal || !scope.Within(l.Up()) {
 			return w
 		}
 	}

@@ -47,6 +47,9 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 	} else {
 		add("local topology: zone %s, region %s", topo.Zone, topo.Region)
 	}
+	if p := d.shard.Policy; p.MinReady > 0 || len(p.PreferRegions) > 0 || d.scope != federation.LevelNone {
+		add("policy: min-ready %d, prefer-regions %v, scope %s (the narrowest of the local service's and the shards')", max(1, p.MinReady), p.PreferRegions, max(d.scope, federation.LevelGlobal))
+	}
 	for _, m := range f.clusters.Members(n.Namespace, n.Service, now) {
 		api := "answers"
 		if !m.DownSince.IsZero() {

@@ -33,10 +33,10 @@ type Federation struct {
 	upstream Upstream
 	serial   uint32
 
-	warnings onceLog
+	warnings federation.OnceLog
 	// chainWarnings are the warnings of loops, keyed by names that tenants
 	// choose: a flood of them must not crowd out the others.
-	chainWarnings onceLog
+	chainWarnings federation.OnceLog
 
 	memberWatches []*memberWatch
 	stopHostnames context.CancelFunc
@@ -102,29 +102,4 @@ func New(cfg Config, w Watchers, upstream Upstream) *Federation {
 // newFederation returns the plugin reading the caches through clusters.
 func newFederation(cfg Config, clusters Clusters, upstream Upstream) *Federation {
 	return &Federation{cfg: cfg, clusters: clusters, upstream: upstream, serial: uint32(time.Now().Unix())} //nolint:gosec // the SOA serial wraps, as RFC 1982 serial arithmetic allows
-}
-
-// onceLog logs each distinct cause once, so a cause that fails every query
-// shows up once in the log, not once per query. It remembers at most
-// onceLogLimit causes: keys may come from questions, and a flood of distinct
-// ones must not grow memory.
-type onceLog struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-const onceLogLimit = 1024
-
-// warning logs msg unless a message with the same key was logged before.
-func (o *onceLog) warning(key, msg string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.seen[key] || len(o.seen) >= onceLogLimit {
-		return
-	}
-	if o.seen == nil {
-		o.seen = map[string]bool{}
-	}
-	o.seen[key] = true
-	log.Warning(msg)
 }

@@ -36,6 +36,12 @@ func published(cluster, region, zone, ip string) federation.PublishedShard {
 	return federation.PublishedShard{Cluster: cluster, Region: region, Zones: []string{zone}, Ingress: []netip.Addr{netip.MustParseAddr(ip)}}
 }
 
+// scoped is s with the scope annotation l.
+func scoped(s federation.PublishedShard, l federation.Level) federation.PublishedShard {
+	s.Scope = l
+	return s
+}
+
 const (
 	webRegion = "web.ns.myfed.svc.r1.example.com."
 	webGlob   = "web.ns.myfed.svc.example.com."
@@ -70,6 +76,25 @@ var handlerTable = []tableCase{
 		path:   "cname", level: "region"},
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webGlob)}, Ns: []dns.RR{exampleSOA}},
 		caches: &stubClusters{members: []string{"m1"}}, path: "cname", level: "global"},
+	// Policy (SPEC 10). prefer-regions on the local Service: the first
+	// preferred region with a shard, before global.
+	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{
+		cnameTo(web, "web.ns.myfed.svc.r3.example.com."), test.A("web.ns.myfed.svc.r3.example.com. 17 IN A 203.0.113.3")}},
+		caches: &stubClusters{members: []string{"m2", "m3"},
+			local:     map[string]federation.Shard{"ns/web": {Kind: federation.ClusterIP, Policy: federation.Policy{PreferRegions: []string{"r9", "r3"}}}},
+			published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2"), published("m3", "r3", "z4", "203.0.113.3")}}},
+		path: "cname", level: "region"},
+	// scope region on a shard: the walk never leaves the region; without a
+	// shard there the answer ends NXDOMAIN at the region level.
+	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}},
+		path: "cname", level: "region"},
+	// ... and in the federation zone, while the global level asked directly
+	// answers as its shards say (SPEC 10.2).
+	{Case: test.Case{Qname: webZone, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(webZone, webRegion)}, Ns: []dns.RR{exampleSOA}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}}},
+	{Case: test.Case{Qname: webGlob, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webGlob + " 17 IN A 203.0.113.2")}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}}},
 	// An endpoint name of a headless service in a namespace named like the
 	// federation (SPEC 1.3): the next plugin.
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA}, rcode: dns.RcodeNotImplemented,

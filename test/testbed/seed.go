@@ -100,6 +100,18 @@ func (c *Cluster) CreateLabelledService(name string, typ corev1.ServiceType, lab
 	return nil
 }
 
+// Annotate sets annotations on a Service of the seed namespace, as its
+// owners would.
+func (c *Cluster) Annotate(name string, annotations map[string]string) error {
+	cx, cancel := ctx()
+	defer cancel()
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": annotations}})
+	if _, err := c.Client.CoreV1().Services(Namespace).Patch(cx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("%s: annotations of %s: %w", c.Name, name, err)
+	}
+	return nil
+}
+
 // DeleteService deletes a Service of the seed namespace.
 func (c *Cluster) DeleteService(name string) error {
 	cx, cancel := ctx()

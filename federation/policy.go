@@ -47,7 +47,7 @@ func ParsePolicy(annotations map[string]string) (Policy, []error) {
 		}
 	}
 	if v, ok := annotations[AnnotationPreferRegions]; ok {
-		for _, r := range strings.Split(v, ",") {
+		for r := range strings.SplitSeq(v, ",") {
 			r = strings.ToLower(strings.TrimSpace(r))
 			if !IsDNS1123Label(r) {
 				errs = append(errs, fmt.Errorf("%s %q: %q is not a region (a DNS label)", AnnotationPreferRegions, v, r))

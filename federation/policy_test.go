@@ -93,7 +93,7 @@ func TestMinReady(t *testing.T) {
 	if got := c.Service("ns", "web").Annotations; len(got) != 1 || got[AnnotationMinReady] != "3" {
 		t.Errorf("Expected the cache to keep the policy annotations only, got %v", got)
 	}
-	var eps []discoveryv1.Endpoint
+	eps := make([]discoveryv1.Endpoint, 0, 3)
 	for i, addr := range []string{"10.1.0.1", "10.1.0.2", "10.1.0.3"} {
 		eps = append(eps, zonedEndpoint(addr, true, "n1", ""))
 		es := zonedSlice("web", eps...)

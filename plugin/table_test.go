@@ -88,7 +88,7 @@ var handlerTable = []tableCase{
 	// shard there the answer ends NXDOMAIN at the region level.
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}},
 		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}},
-		path: "cname", level: "region"},
+		path:   "cname", level: "region"},
 	// ... and in the federation zone, while the global level asked directly
 	// answers as its shards say (SPEC 10.2).
 	{Case: test.Case{Qname: webZone, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(webZone, webRegion)}, Ns: []dns.RR{exampleSOA}},

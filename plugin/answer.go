@@ -59,8 +59,9 @@ func (f *Federation) chase(ctx context.Context, state request.Request, m *dns.Ms
 // question's name in its case, or a CNAME target): a CNAME for each step
 // up, followed for every type but CNAME (RFC 1034 4.3.2), then the
 // addresses of the asked type at the end, or NXDOMAIN.
-func (f *Federation) writeWalk(m *dns.Msg, owner string, qtype uint16, w walk) {
-	for _, next := range w.names[1:] {
+func (f *Federation) writeWalk(m *dns.Msg, owner string, qtype uint16, w walk, domain string) {
+	for _, l := range w.levels[1:w.n] {
+		next := w.at.Service.LevelName(l, w.at.Zone, w.at.Region, domain)
 		m.Answer = append(m.Answer, f.cnameRecord(owner, next))
 		if qtype == dns.TypeCNAME {
 			return

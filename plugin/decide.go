@@ -170,22 +170,24 @@ func (f *Federation) topology() (federation.Topology, error) {
 }
 
 // walk is how a level name of the federation zone is answered (SPEC 4.3):
-// the names walked from the level asked up to the first level with a
+// the levels walked from the level asked (at) up to the first level with a
 // healthy shard, each the CNAME target of the one before, and that level's
-// addresses; without any, the walk ends NXDOMAIN at the global level.
+// addresses; without any, the walk ends NXDOMAIN at the global level or at
+// the edge of the scope.
 type walk struct {
-	names  []string
-	levels []federation.Level
+	at     federation.DomainName
+	levels [3]federation.Level
+	n      int
 	addrs  []netip.Addr
 }
 
 // walkLevels walks up from the level name at, no higher than scope (SPEC
 // 10): a walk that would leave it ends NXDOMAIN where it is.
-func walkLevels(at federation.DomainName, shards []federation.PublishedShard, domain string, scope federation.Level) walk {
-	var w walk
+func walkLevels(at federation.DomainName, shards []federation.PublishedShard, scope federation.Level) walk {
+	w := walk{at: at}
 	for l := at.Level; ; l = l.Up() {
-		w.names = append(w.names, at.Service.LevelName(l, at.Zone, at.Region, domain))
-		w.levels = append(w.levels, l)
+		w.levels[w.n] = l
+		w.n++
 		w.addrs = federation.Addresses(shards, l, at.Zone, at.Region)
 		if len(w.addrs) > 0 || l == federation.LevelGlobal || !scope.Within(l.Up()) {
 			return w

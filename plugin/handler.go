@@ -52,7 +52,7 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 		m.Answer = append(m.Answer, f.cnameRecord(owner(state), d.target))
 		if state.QType() != dns.TypeCNAME {
 			at := federation.DomainName{Kind: federation.AtLevel, Service: d.name, Level: d.level, Zone: d.topo.Zone, Region: d.region}
-			f.writeWalk(m, d.target, state.QType(), walkLevels(at, d.shards, d.domain, d.scope))
+			f.writeWalk(m, d.target, state.QType(), walkLevels(at, d.shards, d.scope), d.domain)
 			f.negativeSOA(m, d.domain)
 		}
 	default:

@@ -5,7 +5,7 @@ GO      ?= go
 TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
 E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
 
-.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean deps deps-bench mutants lint fix
+.PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean deps deps-bench mutants lint fix profile
 
 # Debian packages of the real clients: dig for the demo and the end-to-end
 # tests, unshare for the glibc resolver test. Installed when missing.
@@ -82,6 +82,7 @@ e2e: deps build testbed
 # it creating 40,000 Services and EndpointSlices; BENCH_FLAGS=-scale=0 skips that.
 bench: deps-bench build testbed
 	$(GO) test -run '^$$' -bench . -benchmem ./plugin/ ./federation/ | tee bench/go.txt
+	$(MAKE) profile
 	$(E2E_ENV) $(GO) run ./bench $(BENCH_FLAGS)
 	@echo "report: bench/results.md"
 
@@ -90,6 +91,13 @@ bench: deps-bench build testbed
 # minutes); the table lands in hack/mutants/report.md.
 mutants: deps testbed
 	$(E2E_ENV) $(GO) run ./hack/mutants > hack/mutants/report.md; status=$$?; cat hack/mutants/report.md; exit $$status
+
+# A CPU profile of the handler's benchmarks: bench/profile.txt, the
+# artifact behind BENCHMARKS.md's profile figures.
+profile:
+	$(GO) test -run '^$$' -bench 'ServeDNS' -benchtime 2s -cpuprofile bench/cpu.out -o bench/plugin.test ./plugin/ > /dev/null
+	$(GO) tool pprof -top -cum -nodecount 40 bench/plugin.test bench/cpu.out > bench/profile.txt
+	@echo "profile: bench/profile.txt"
 
 clean:
 	rm -rf bin .cache

@@ -52,13 +52,11 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 		if err != nil {
 			return nil, err
 		}
-		sel := fed.Selection{Selector: cfg.selector}
-		if cfg.exported {
-			if sel.Exports, err = fed.NewMetadataClient(cc.rest, "coredns/"+pluginName); err != nil {
-				return nil, err
-			}
+		meta, err := fed.NewMetadataClient(cc.rest, "coredns/"+pluginName)
+		if err != nil {
+			return nil, err
 		}
-		c := fed.NewCluster(name, client, nodes, sel)
+		c := fed.NewCluster(name, client, nodes, fed.Options{Selector: cfg.selector, Exported: cfg.exported, Metadata: meta})
 		watches[key] = c
 		w.Watches = append(w.Watches, c)
 		return c, nil

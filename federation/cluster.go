@@ -55,14 +55,14 @@ type Nodes struct {
 // NewCluster returns a watcher of the cluster behind client; name goes into
 // its published shards, sel says which Services are shards. Nothing is
 // contacted until Start.
-func NewCluster(name string, client kubernetes.Interface, nodes Nodes, sel Selection) *Cluster {
+func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Options) *Cluster {
 	c := &Cluster{name: name, kick: make(chan struct{}, 1), probe: versionProbe(client)}
 	// The selector goes to the API server with every list and watch of
 	// Services and EndpointSlices (whose controller copies the Service's
 	// labels onto them): nothing unselected crosses the wire.
 	var selected func(*metav1.ListOptions)
-	if sel.Selector != "" {
-		selected = func(o *metav1.ListOptions) { o.LabelSelector = sel.Selector }
+	if opts.Selector != "" {
+		selected = func(o *metav1.ListOptions) { o.LabelSelector = opts.Selector }
 	}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
 	c.services = c.informer("services", &corev1.Service{}, slimService, nil, listWatch(client, "services",
@@ -72,8 +72,8 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, sel Selec
 	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
 		slices.Watch, &c.contact, selected))
-	if sel.Exports != nil {
-		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, slimExport, nil, exportsListWatch(name, sel.Exports, &c.contact))
+	if opts.Exported && opts.Metadata != nil {
+		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, slimExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
 	}
 	if nodes.All || nodes.Name != "" {
 		var tweak func(*metav1.ListOptions)
@@ -81,10 +81,18 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, sel Selec
 			byName := fields.OneTermEqualSelector(metav1.ObjectNameField, nodes.Name).String()
 			tweak = func(o *metav1.ListOptions) { o.FieldSelector = byName }
 		}
-		api := client.CoreV1().Nodes()
-		c.nodes = c.informer("nodes", &corev1.Node{}, slimNode, nil, listWatch(client, "nodes",
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
-			api.Watch, &c.contact, tweak))
+		if opts.Metadata != nil {
+			// Only metadata crosses the wire: labels are all topology needs.
+			api := opts.Metadata.Resource(corev1.SchemeGroupVersion.WithResource("nodes"))
+			c.nodes = c.informer("nodes", &metav1.PartialObjectMetadata{}, slimNode, nil, listWatch(opts.Metadata, "nodes",
+				func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
+				api.Watch, &c.contact, tweak))
+		} else {
+			api := client.CoreV1().Nodes()
+			c.nodes = c.informer("nodes", &corev1.Node{}, slimNode, nil, listWatch(client, "nodes",
+				func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
+				api.Watch, &c.contact, tweak))
+		}
 	}
 	return c
 }

@@ -29,7 +29,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func startCluster(tb testing.TB, client *fake.Clientset, node string) *Cluster {
 	tb.Helper()
-	c := NewCluster("test", client, Nodes{Name: node}, Selection{})
+	c := NewCluster("test", client, Nodes{Name: node}, Options{})
 	c.Start(nil)
 	tb.Cleanup(c.Stop)
 	if !c.WaitForSync(5 * time.Second) {
@@ -113,7 +113,7 @@ func TestClusterNodeTopology(t *testing.T) {
 	}
 	eventually(t, "zone label change", func() bool { got, _ := c.NodeTopology("node-a"); return got.Zone == "z2" })
 
-	if _, err := NewCluster("x", client, Nodes{}, Selection{}).NodeTopology(""); err == nil {
+	if _, err := NewCluster("x", client, Nodes{}, Options{}).NodeTopology(""); err == nil {
 		t.Error("Expected an error without a node name")
 	}
 	missing := startCluster(t, fake.NewClientset(), "node-c")
@@ -125,7 +125,7 @@ func TestClusterNodeTopology(t *testing.T) {
 func TestClusterContact(t *testing.T) {
 	client := fake.NewClientset()
 	changes := make(chan struct{}, 10)
-	c := NewCluster("test", client, Nodes{}, Selection{})
+	c := NewCluster("test", client, Nodes{}, Options{})
 	c.Start(func() { changes <- struct{}{} })
 	t.Cleanup(c.Stop)
 	eventually(t, "sync notification", func() bool { return len(changes) == 1 })

@@ -14,15 +14,21 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// Selection says which Services are shards (SPEC 9).
-type Selection struct {
+// Options say what a Cluster watches beyond its Services, EndpointSlices
+// and Nodes, and how.
+type Options struct {
 	// Selector is a label selector that the API server applies to every
-	// list and watch of Services and EndpointSlices; empty selects all.
+	// list and watch of Services and EndpointSlices; empty selects all
+	// (SPEC 9).
 	Selector string
-	// Exports, when set, reads ServiceExports (multicluster.x-k8s.io, the
+	// Exported reads ServiceExports (multicluster.x-k8s.io, the
 	// Multi-Cluster Services API): a Service is a shard only while one of
-	// the same namespace and name exists.
-	Exports metadata.Interface
+	// the same namespace and name exists (SPEC 9). It needs Metadata.
+	Exported bool
+	// Metadata, when set, reads objects by their metadata only: Nodes
+	// (whose labels are all topology needs) and ServiceExports. Without
+	// it Nodes are read in full and trimmed.
+	Metadata metadata.Interface
 }
 
 // ServiceExports is the resource of the Multi-Cluster Services API that

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
 
@@ -65,8 +66,8 @@ func (c *Cluster) NodeTopology(node string) (Topology, error) {
 	return TopologyFromLabels(n.Labels)
 }
 
-// node returns the cached Node called name, or nil.
-func (c *Cluster) node(name string) *corev1.Node {
+// node returns the cached metadata of the Node called name, or nil.
+func (c *Cluster) node(name string) *metav1.PartialObjectMetadata {
 	if c.nodes == nil || name == "" {
 		return nil
 	}
@@ -74,6 +75,6 @@ func (c *Cluster) node(name string) *corev1.Node {
 	if err != nil || !ok {
 		return nil
 	}
-	n, _ := obj.(*corev1.Node)
+	n, _ := obj.(*metav1.PartialObjectMetadata)
 	return n
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestMemberGrace(t *testing.T) {
-	neverWatch := NewCluster("never", fake.NewClientset(), Nodes{}, Selection{})
+	neverWatch := NewCluster("never", fake.NewClientset(), Nodes{}, Options{})
 	never := NewMember("never", neverWatch, 30*time.Second)
 	now := time.Now()
 	if never.Usable(now) || never.Settled(now) {

@@ -84,7 +84,7 @@ func TestMinReady(t *testing.T) {
 	svc := loadBalancer("web", "203.0.113.1")
 	svc.Annotations = map[string]string{AnnotationMinReady: "3", "unrelated": "dropped"}
 	client := fake.NewClientset(svc, labelledNode("n1", "z1", "r1"))
-	c := NewCluster("test", client, Nodes{All: true}, Selection{})
+	c := NewCluster("test", client, Nodes{All: true}, Options{})
 	c.Start(nil)
 	t.Cleanup(c.Stop)
 	if !c.WaitForSync(5 * time.Second) {

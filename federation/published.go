@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // PublishedShard returns the cluster's shard of the service namespace/name
@@ -98,7 +99,11 @@ func (c *Cluster) anyRegion() string {
 		return ""
 	}
 	for _, obj := range c.nodes.GetStore().List() {
-		if t, err := TopologyFromLabels(obj.(*corev1.Node).Labels); err == nil && t.Region != "" {
+		n, ok := obj.(*metav1.PartialObjectMetadata)
+		if !ok {
+			continue
+		}
+		if t, err := TopologyFromLabels(n.Labels); err == nil && t.Region != "" {
 			return t.Region
 		}
 	}

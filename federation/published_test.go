@@ -67,7 +67,7 @@ func TestPublishedShard(t *testing.T) {
 		// Endpoints that name no node: the region of any node.
 		loadBalancer("nodeless", "203.0.113.3"), zonedSlice("nodeless", zonedEndpoint("10.1.0.7", true, "", "")),
 	)
-	c := NewCluster("member", client, Nodes{All: true}, Selection{})
+	c := NewCluster("member", client, Nodes{All: true}, Options{})
 	c.Start(nil)
 	t.Cleanup(c.Stop)
 	if !c.WaitForSync(5e9) {

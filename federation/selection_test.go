@@ -21,7 +21,7 @@ import (
 // (SPEC 9).
 func TestSelectorGoesToTheAPI(t *testing.T) {
 	client := fake.NewClientset()
-	c := NewCluster("test", client, Nodes{}, Selection{Selector: "federation.example.com/myfed=true"})
+	c := NewCluster("test", client, Nodes{}, Options{Selector: "federation.example.com/myfed=true"})
 	c.Start(nil)
 	t.Cleanup(c.Stop)
 	if !c.WaitForSync(5 * time.Second) {
@@ -69,7 +69,7 @@ func TestExportedServicesOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	exports := metadatafake.NewSimpleMetadataClient(scheme)
-	c := NewCluster("test", fake.NewClientset(objs...), Nodes{}, Selection{Exports: exports})
+	c := NewCluster("test", fake.NewClientset(objs...), Nodes{}, Options{Exported: true, Metadata: exports})
 	c.Start(nil)
 	t.Cleanup(c.Stop)
 	if !c.WaitForSync(5 * time.Second) {
@@ -111,7 +111,7 @@ func TestNoServiceExportCRD(t *testing.T) {
 		return true, nil, apierrors.NewNotFound(ServiceExports.GroupResource(), "")
 	})
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns"}, Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1"}}
-	c := NewCluster("test", fake.NewClientset(svc), Nodes{}, Selection{Exports: exports})
+	c := NewCluster("test", fake.NewClientset(svc), Nodes{}, Options{Exported: true, Metadata: exports})
 	c.Start(nil)
 	t.Cleanup(c.Stop)
 	if !c.WaitForSync(5 * time.Second) {
@@ -122,5 +122,39 @@ func TestNoServiceExportCRD(t *testing.T) {
 	}
 	if s := c.Shard("ns", "web"); s.Kind != Missing {
 		t.Errorf("Expected no exported service without the CRD, got %+v", s)
+	}
+}
+
+// TestNodesByMetadata: with a metadata client, Nodes are read by their
+// metadata only (labels are all topology needs), never in full.
+func TestNodesByMetadata(t *testing.T) {
+	scheme := metadatafake.NewTestScheme()
+	if err := metav1.AddMetaToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	node := &metav1.PartialObjectMetadata{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+		ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{
+			"topology.kubernetes.io/zone": "z1", "topology.kubernetes.io/region": "r1", "kubernetes.io/hostname": "n1",
+		}},
+	}
+	meta := metadatafake.NewSimpleMetadataClient(scheme, node)
+	client := fake.NewClientset()
+	c := NewCluster("test", client, Nodes{Name: "n1"}, Options{Metadata: meta})
+	c.Start(nil)
+	t.Cleanup(c.Stop)
+	if !c.WaitForSync(5 * time.Second) {
+		t.Fatal("Caches did not sync")
+	}
+	if topo, err := c.NodeTopology("n1"); err != nil || topo != (Topology{Zone: "z1", Region: "r1"}) {
+		t.Errorf("Expected z1/r1 from the node's metadata, got %+v %v", topo, err)
+	}
+	if n := c.node("n1"); len(n.Labels) != 2 {
+		t.Errorf("Expected only the topology labels kept, got %v", n.Labels)
+	}
+	for _, a := range client.Actions() {
+		if a.GetResource().Resource == "nodes" {
+			t.Errorf("Expected no full read of nodes, got %s", a.GetVerb())
+		}
 	}
 }

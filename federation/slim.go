@@ -83,16 +83,23 @@ func slimEndpointSlice(obj any) (any, error) {
 	}, nil
 }
 
+// slimNode keeps of a Node, read in full or by its metadata, its name and
+// topology labels, as metadata.
 func slimNode(obj any) (any, error) {
-	n, ok := obj.(*corev1.Node)
-	if !ok {
+	var meta metav1.ObjectMeta
+	switch n := obj.(type) {
+	case *corev1.Node:
+		meta = n.ObjectMeta
+	case *metav1.PartialObjectMetadata:
+		meta = n.ObjectMeta
+	default:
 		return obj, nil
 	}
 	labels := map[string]string{}
 	for _, k := range append(ZoneLabels, RegionLabels...) {
-		if v, ok := n.Labels[k]; ok {
+		if v, ok := meta.Labels[k]; ok {
 			labels[k] = v
 		}
 	}
-	return &corev1.Node{ObjectMeta: slimMeta(n.ObjectMeta, labels)}, nil
+	return &metav1.PartialObjectMetadata{ObjectMeta: slimMeta(meta, labels)}, nil
 }

@@ -16,8 +16,8 @@ import (
 // several times, and checks every goroutine they started has returned.
 func TestStopLeavesNoGoroutine(t *testing.T) {
 	start := func() *Federation {
-		local := federation.NewCluster("local", fake.NewClientset(), federation.Nodes{Name: "n1"}, federation.Selection{})
-		there := federation.NewCluster("there", fake.NewClientset(), federation.Nodes{All: true}, federation.Selection{})
+		local := federation.NewCluster("local", fake.NewClientset(), federation.Nodes{Name: "n1"}, federation.Options{})
+		there := federation.NewCluster("there", fake.NewClientset(), federation.Nodes{All: true}, federation.Options{})
 		f := New(testConfig(topo, "n1"), Watchers{
 			Local:     federation.NewLocalCluster(local),
 			Members:   []*federation.Member{federation.NewMember("here", local, time.Second), federation.NewMember("there", there, time.Second)},

@@ -33,7 +33,7 @@ type fixture struct {
 func newFixture(tb testing.TB, topo federation.Topology, node string, objs ...runtime.Object) *fixture {
 	tb.Helper()
 	client := fake.NewClientset(objs...)
-	watch := federation.NewCluster("local", client, federation.Nodes{Name: node}, federation.Selection{})
+	watch := federation.NewCluster("local", client, federation.Nodes{Name: node}, federation.Options{})
 	f := New(testConfig(topo, node), Watchers{Local: federation.NewLocalCluster(watch), Watches: []*federation.Cluster{watch}}, zoneUpstream{})
 	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
 	watch.Start(nil)

@@ -230,7 +230,7 @@ func TestReadyDespiteUnreachableMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	grace := 2 * time.Second
-	watch := federation.NewCluster("gone", client, federation.Nodes{All: true}, federation.Selection{})
+	watch := federation.NewCluster("gone", client, federation.Nodes{All: true}, federation.Options{})
 	m := federation.NewMember("gone", watch, grace)
 	fx.w.ws.Members = []*federation.Member{m}
 	if fx.f.Ready() {

@@ -42,7 +42,7 @@ func memberObjects(zone, region, ip string) []runtime.Object {
 func (fx *fixture) addMember(name string, objs ...runtime.Object) *fake.Clientset {
 	fx.t.Helper()
 	client := fake.NewClientset(objs...)
-	watch := federation.NewCluster(name, client, federation.Nodes{All: true}, federation.Selection{})
+	watch := federation.NewCluster(name, client, federation.Nodes{All: true}, federation.Options{})
 	watch.Start(nil)
 	fx.t.Cleanup(watch.Stop)
 	if !watch.WaitForSync(5 * time.Second) {

@@ -43,23 +43,9 @@ func observed(m *dns.Msg, qname string) (path, level string) {
 // name of a headless service, which goes to the next plugin (SPEC 1.3).
 func TestExplainTellsTheAnswerGiven(t *testing.T) {
 	east, central, asia := bed.Cluster("gce-us-east1"), bed.Cluster("gce-us-central1"), bed.Cluster("gce-asia-east1")
-	published := func(c *testbed.Cluster, name, zone, ip string) {
-		t.Helper()
-		if err := c.CreateService(name, corev1.ServiceTypeLoadBalancer); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.DeleteService(name) })
-		if err := c.SetIngress(name, ip); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.SetEndpoints(name, zone, 1, true); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.SetEndpoints(name, zone, 0, true) })
-	}
-	published(central, "zonal", "us-central1-b", "203.0.113.51")
-	published(central, "regional", "us-central1-c", "203.0.113.52")
-	published(asia, "faraway", "asia-east1-b", "203.0.113.53")
+	shardOf(t, central, "zonal", "us-central1-b", "203.0.113.51", false)
+	shardOf(t, central, "regional", "us-central1-c", "203.0.113.52", false)
+	shardOf(t, asia, "faraway", "asia-east1-b", "203.0.113.53", false)
 	extern := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "extern", Namespace: testbed.Namespace},
 		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "db.example.net"},

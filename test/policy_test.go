@@ -33,19 +33,28 @@ func policyShards(t *testing.T, svc string, offset int, annotations map[string]s
 	return ips
 }
 
+// localShard creates Service svc in the local cluster, LoadBalancer with
+// ingress ip, annotated as given, with ready endpoints, until the test
+// ends, and returns the local cluster.
+func localShard(t *testing.T, svc, ip string, annotations map[string]string, ready int) *testbed.Cluster {
+	t.Helper()
+	local := bed.Cluster(localCluster)
+	shardOf(t, local, svc, localZone, ip, false)
+	if err := local.Annotate(svc, annotations); err != nil {
+		t.Fatal(err)
+	}
+	if err := local.SetEndpoints(svc, localZone, ready, true); err != nil {
+		t.Fatal(err)
+	}
+	return local
+}
+
 // TestPreferRegions: a cluster whose own region is down and whose Service
 // prefers europe-west1, then us-east1, gets a CNAME to the europe-west1
 // region level; with europe-west1 down too, to us-east1 (SPEC 10).
 func TestPreferRegions(t *testing.T) {
 	ips := policyShards(t, "pref", 0, nil, "gce-europe-west1", "gce-us-east1", "gce-asia-east1")
-	local := bed.Cluster(localCluster)
-	shardOf(t, local, "pref", localZone, "203.0.113.99", false)
-	if err := local.Annotate("pref", map[string]string{"federated-dns.io/prefer-regions": "europe-west1,us-east1"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := local.SetEndpoints("pref", localZone, 0, true); err != nil { // its own region down
-		t.Fatal(err)
-	}
+	localShard(t, "pref", "203.0.113.99", map[string]string{"federated-dns.io/prefer-regions": "europe-west1,us-east1"}, 0)
 	s := startFederationServer(t, "30s")
 	name := "pref.mynamespace.myfederation.svc.cluster.local."
 	europe := "pref.mynamespace.myfederation.svc.europe-west1.example.com."
@@ -61,14 +70,7 @@ func TestPreferRegions(t *testing.T) {
 // levels, and the local one fails over; at min-ready it answers locally.
 func TestMinReadyFailsOver(t *testing.T) {
 	ips := policyShards(t, "minr", 10, nil, "gce-us-east1")
-	local := bed.Cluster(localCluster)
-	shardOf(t, local, "minr", localZone, "203.0.113.98", false)
-	if err := local.Annotate("minr", map[string]string{"federated-dns.io/min-ready": "3"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := local.SetEndpoints("minr", localZone, 2, true); err != nil {
-		t.Fatal(err)
-	}
+	local := localShard(t, "minr", "203.0.113.98", map[string]string{"federated-dns.io/min-ready": "3"}, 2)
 	s := startFederationServer(t, "30s")
 	name := "minr.mynamespace.myfederation.svc.cluster.local."
 	zone := "minr.mynamespace.myfederation.svc.us-central1-b.us-central1.example.com."
@@ -91,14 +93,7 @@ func TestMinReadyFailsOver(t *testing.T) {
 func TestScopeRegion(t *testing.T) {
 	scope := map[string]string{"federated-dns.io/scope": "region"}
 	ips := policyShards(t, "scoped", 20, scope, "gce-europe-west1")
-	local := bed.Cluster(localCluster)
-	shardOf(t, local, "scoped", localZone, "203.0.113.97", false)
-	if err := local.Annotate("scoped", scope); err != nil {
-		t.Fatal(err)
-	}
-	if err := local.SetEndpoints("scoped", localZone, 0, true); err != nil {
-		t.Fatal(err)
-	}
+	localShard(t, "scoped", "203.0.113.97", scope, 0)
 	s := startFederationServer(t, "30s")
 	name := "scoped.mynamespace.myfederation.svc.cluster.local."
 	region := "scoped.mynamespace.myfederation.svc.us-central1.example.com."

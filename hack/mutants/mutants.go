@@ -48,7 +48,7 @@ var mutants = []mutant{
 	{"zone CNAMEs followed only for A and AAAA", "plugin/answer.go",
 		"if qtype == dns.TypeCNAME {\n\t\t\treturn\n\t\t}\n\t\towner = next", "if qtype != dns.TypeA && qtype != dns.TypeAAAA {\n\t\t\treturn\n\t\t}\n\t\towner = next", "TestTXTAtEmptyLevelEndsNXDOMAIN"},
 	{"the selector not sent to the API", "federation/cluster.go",
-		"selected = func(o *metav1.ListOptions) { o.LabelSelector = sel.Selector }", "selected = func(*metav1.ListOptions) {}", "TestServicesSelector"},
+		"selected = func(o *metav1.ListOptions) { o.LabelSelector = opts.Selector }", "selected = func(*metav1.ListOptions) {}", "TestServicesSelector"},
 	{"ServiceExports ignored", "federation/exports.go",
 		"\tif c.exports == nil {\n\t\treturn true\n\t}", "\tif c.exports == nil || true {\n\t\treturn true\n\t}", "TestServicesExported"},
 	{"min-ready ignored", "federation/shard.go",

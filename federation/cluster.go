@@ -29,6 +29,11 @@ type Cluster struct {
 	slices   cache.SharedIndexInformer
 	nodes    cache.SharedIndexInformer // nil without a node name
 	exports  cache.SharedIndexInformer // nil unless shards are exported Services
+	// exportedOnly: a Service is a shard only with a ServiceExport; without
+	// a way to read them (no metadata client), none is.
+	exportedOnly bool
+	// badAnnotations logs each policy annotation that does not parse once.
+	badAnnotations OnceLog
 
 	contact contact
 	probe   func(context.Context) error // nil without a real API (unit tests)
@@ -65,13 +70,14 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 		selected = func(o *metav1.ListOptions) { o.LabelSelector = opts.Selector }
 	}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
-	c.services = c.informer("services", &corev1.Service{}, slimService, nil, listWatch(client, "services",
+	c.services = c.informer("services", &corev1.Service{}, c.slimService, nil, listWatch(client, "services",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
 		services.Watch, &c.contact, selected))
 	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceAll)
 	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
 		slices.Watch, &c.contact, selected))
+	c.exportedOnly = opts.Exported
 	if opts.Exported && opts.Metadata != nil {
 		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, slimExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
 	}

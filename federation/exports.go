@@ -42,7 +42,8 @@ const noCRDRecheck = 30 * time.Second
 // exportsListWatch lists and watches ServiceExports by their metadata
 // only. A cluster without the CRD answers 404: it has no exported service,
 // which is logged once, and is asked again every noCRDRecheck, so a CRD
-// installed later is noticed without a reload.
+// installed later is noticed without a reload: when the stand-in watch
+// ends, the reflector watches again, from no resource version.
 func exportsListWatch(cluster string, client metadata.Interface, ct *contact) cache.ListerWatcher {
 	api := client.Resource(ServiceExports).Namespace(metav1.NamespaceAll)
 	var once sync.Once
@@ -81,8 +82,7 @@ type plainListWatch struct{}
 
 func (plainListWatch) IsWatchListSemanticsUnSupported() bool { return true }
 
-// endAfter is a watch that delivers nothing and ends after d, when the
-// reflector lists again.
+// endAfter is a watch that delivers nothing and ends after d.
 func endAfter(ctx context.Context, d time.Duration) watch.Interface {
 	w := watch.NewFake()
 	go func() {
@@ -105,10 +105,13 @@ func slimExport(obj any) (any, error) {
 }
 
 // exported reports whether the Service namespace/name is a shard as far as
-// ServiceExports go: always when exports are not read.
+// ServiceExports go: always when only exported Services are not asked for.
 func (c *Cluster) exported(namespace, name string) bool {
-	if c.exports == nil {
+	if !c.exportedOnly {
 		return true
+	}
+	if c.exports == nil {
+		return false
 	}
 	_, ok, err := c.exports.GetIndexer().GetByKey(namespace + "/" + name)
 	return err == nil && ok

@@ -50,9 +50,6 @@ type PublishedShard struct {
 	Zones []string
 	// Ingress holds the LoadBalancer ingress IPs.
 	Ingress []netip.Addr
-	// Scope is the scope annotation of the shard's Service (SPEC 10);
-	// LevelNone when it has none.
-	Scope Level
 	// Hostnames holds the LoadBalancer ingress hostnames (AWS load
 	// balancers publish only these), lower-case and fully qualified; their
 	// addresses are resolved off the query path (SPEC 4.2.1).
@@ -106,10 +103,3 @@ func hasShard(shards []PublishedShard, l Level, zone, region string) bool {
 	return false
 }
 
-// ScopeOf returns the narrowest scope among shards and scope.
-func ScopeOf(shards []PublishedShard, scope Level) Level {
-	for _, s := range shards {
-		scope = Narrowest(scope, s.Scope)
-	}
-	return scope
-}

@@ -32,6 +32,3 @@ func (o *OnceLog) Warning(key, msg string) {
 	o.seen[key] = true
 	log.Warning(msg)
 }
-
-// badAnnotations logs each annotation value that does not parse once.
-var badAnnotations OnceLog

@@ -43,6 +43,10 @@ func (m *Member) PublishedShard(namespace, name string) (PublishedShard, bool) {
 // ingress hostnames.
 func (m *Member) CountPublished() (int, []string) { return m.watch.CountPublished() }
 
+// Scope returns the scope annotation of the member's Service
+// namespace/name, whatever its health.
+func (m *Member) Scope(namespace, name string) Level { return m.watch.Scope(namespace, name) }
+
 // Usable reports whether the member's shards count at now: its caches have
 // synced, and its API answers or has been silent for less than the grace.
 func (m *Member) Usable(now time.Time) bool {

@@ -69,12 +69,10 @@ func TestRoute(t *testing.T) {
 		}
 	}
 	// Shards that disagree on scope: the narrowest wins.
-	shards := []PublishedShard{{Scope: LevelGlobal}, {Scope: LevelRegion}, {}}
-	if got := ScopeOf(shards, LevelNone); got != LevelRegion {
-		t.Errorf("Expected the narrowest scope, region, got %s", got)
-	}
-	if got := ScopeOf(shards, LevelZone); got != LevelZone {
-		t.Errorf("Expected a zone-scoped local service to narrow it further, got %s", got)
+	for _, tc := range [][3]Level{{LevelNone, LevelRegion, LevelRegion}, {LevelGlobal, LevelRegion, LevelRegion}, {LevelZone, LevelRegion, LevelZone}, {LevelNone, LevelNone, LevelNone}} {
+		if got := Narrowest(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("Expected the narrower of %s and %s to be %s, got %s", tc[0], tc[1], tc[2], got)
+		}
 	}
 }
 

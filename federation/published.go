@@ -58,14 +58,12 @@ func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 	if len(svc.Annotations) > 0 {
 		policy, _ = ParsePolicy(svc.Annotations) // the cache keeps valid values only
 	}
-	s.Scope = policy.Scope
-	ready := 0
-	for _, es := range c.EndpointSlices(svc.Namespace, svc.Name) {
+	endpointSlices := c.EndpointSlices(svc.Namespace, svc.Name)
+	for _, es := range endpointSlices {
 		for _, e := range es.Endpoints {
 			if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
 				continue
 			}
-			ready++
 			var topo Topology
 			if e.NodeName != nil {
 				if n := c.node(*e.NodeName); n != nil {
@@ -83,7 +81,7 @@ func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 			}
 		}
 	}
-	if ready < max(1, policy.MinReady) {
+	if readyEndpoints(endpointSlices) < max(1, policy.MinReady) {
 		return PublishedShard{}, false // below its min-ready (SPEC 10)
 	}
 	if s.Region == "" {

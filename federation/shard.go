@@ -66,17 +66,27 @@ func EndpointReady(c discoveryv1.EndpointConditions) bool {
 	return c.Terminating == nil || !*c.Terminating
 }
 
-// readyEndpoints counts the ready endpoints that have an address.
+// readyEndpoints counts the ready endpoints that have an address, in the
+// address family that has most: a dual-stack service lists each pod once
+// per family, and a pod counts once.
 func readyEndpoints(slices []*discoveryv1.EndpointSlice) int {
-	n := 0
+	var v4, v6, other int
 	for _, s := range slices {
 		for _, e := range s.Endpoints {
-			if EndpointReady(e.Conditions) && len(e.Addresses) > 0 {
-				n++
+			if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
+				continue
+			}
+			switch s.AddressType {
+			case discoveryv1.AddressTypeIPv4:
+				v4++
+			case discoveryv1.AddressTypeIPv6:
+				v6++
+			default:
+				other++
 			}
 		}
 	}
-	return n
+	return max(v4, v6, other)
 }
 
 // readyAddresses returns the distinct IP addresses of ready endpoints in the

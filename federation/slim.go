@@ -17,7 +17,7 @@ func slimMeta(m metav1.ObjectMeta, labels map[string]string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, ResourceVersion: m.ResourceVersion, Labels: labels}
 }
 
-func slimService(obj any) (any, error) {
+func (c *Cluster) slimService(obj any) (any, error) {
 	s, ok := obj.(*corev1.Service)
 	if !ok {
 		return obj, nil
@@ -29,7 +29,7 @@ func slimService(obj any) (any, error) {
 		}
 	}
 	meta := slimMeta(s.ObjectMeta, nil)
-	meta.Annotations = policyAnnotations(s)
+	meta.Annotations = c.policyAnnotations(s)
 	return &corev1.Service{
 		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
@@ -46,7 +46,7 @@ func slimService(obj any) (any, error) {
 // parse (SPEC 10), nil without any: the cache keeps nothing else of the
 // metadata. A value that does not parse is logged once and left out, so
 // the default applies.
-func policyAnnotations(svc *corev1.Service) map[string]string {
+func (c *Cluster) policyAnnotations(svc *corev1.Service) map[string]string {
 	var kept map[string]string
 	for _, key := range []string{AnnotationMinReady, AnnotationPreferRegions, AnnotationScope} {
 		v, ok := svc.Annotations[key]
@@ -54,8 +54,8 @@ func policyAnnotations(svc *corev1.Service) map[string]string {
 			continue
 		}
 		if _, errs := ParsePolicy(map[string]string{key: v}); len(errs) > 0 {
-			badAnnotations.Warning(svc.Namespace+"/"+svc.Name+"/"+key+"="+v,
-				fmt.Sprintf("service %s/%s: %v; the default applies", svc.Namespace, svc.Name, errs[0]))
+			c.badAnnotations.Warning(svc.Namespace+"/"+svc.Name+"/"+key,
+				fmt.Sprintf("cluster %s, service %s/%s: %v; the default applies", c.name, svc.Namespace, svc.Name, errs[0]))
 			continue
 		}
 		if kept == nil {

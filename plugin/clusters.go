@@ -28,6 +28,10 @@ type Clusters interface {
 	// hostnames. withoutLocal leaves out a member read through the local
 	// cluster's watch, for a local shard just found unhealthy.
 	Shards(namespace, name string, now time.Time, withoutLocal bool) []federation.PublishedShard
+	// Scope returns the narrowest scope annotation of the Services
+	// namespace/name in the local cluster and every member, healthy or not
+	// (SPEC 10: with several values, the narrowest wins).
+	Scope(namespace, name string) federation.Level
 	// Members describes each member's state and shard of namespace/name.
 	Members(namespace, name string, now time.Time) []MemberState
 }
@@ -94,6 +98,14 @@ func (w *watched) Shards(namespace, name string, now time.Time, withoutLocal boo
 		shards = append(shards, s)
 	}
 	return shards
+}
+
+func (w *watched) Scope(namespace, name string) federation.Level {
+	scope := w.ws.Local.Scope(namespace, name)
+	for _, m := range w.ws.Members {
+		scope = federation.Narrowest(scope, m.Scope(namespace, name))
+	}
+	return scope
 }
 
 func (w *watched) Members(namespace, name string, now time.Time) []MemberState {

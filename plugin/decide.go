@@ -89,7 +89,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	d := decision{name: name}
 	if d.domain, ok = f.cfg.Federations[name.Federation]; !ok {
-		d.path, d.why = pathNext, "no federation "+name.Federation
+		d.path, d.why = pathNext, "no such federation"
 		return d
 	}
 	if !f.clusters.LocalSynced() {
@@ -98,8 +98,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	if f.clusters.Headless(name.Federation, name.Namespace) {
 		f.warnings.Warning("collision:"+name.Federation, fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation))
-		d.path = pathEndpoint
-		d.why = fmt.Sprintf("the endpoint name of headless service %s in namespace %s (SPEC 1.3)", name.Namespace, name.Federation)
+		d.path, d.why = pathEndpoint, "the endpoint name of a headless service in a namespace named like the federation (SPEC 1.3)"
 		return d
 	}
 	d.shard = f.clusters.Shard(name.Namespace, name.Service)
@@ -117,14 +116,13 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
 		return d
 	}
-	d.path, d.region, d.scope = pathCNAME, d.topo.Region, d.shard.Policy.Scope
+	d.path, d.region, d.scope = pathCNAME, d.topo.Region, f.clusters.Scope(name.Namespace, name.Service)
 	d.level, d.why = federation.LevelZone, "no members: the federation zone walks up from the zone level"
 	if f.clusters.HasMembers() {
 		d.why = "the members' shards are not all known yet: the zone level"
 		if f.clusters.Settled(now) {
 			d.known = true
 			d.shards = f.clusters.Shards(name.Namespace, name.Service, now, true)
-			d.scope = federation.ScopeOf(d.shards, d.scope)
 			d.level, d.region = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
 			switch {
 			case d.region != d.topo.Region:
@@ -132,7 +130,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 			case federation.Nearest(d.shards, d.level, d.topo.Zone, d.topo.Region) == d.level:
 				d.why = "the nearest level with a healthy shard"
 			default:
-				d.why = fmt.Sprintf("no healthy shard within the %s scope: its widest level", max(d.scope, federation.LevelGlobal))
+				d.why = "no healthy shard within the scope: its widest level"
 			}
 		}
 	}

@@ -17,6 +17,7 @@ type stubClusters struct {
 	members   []string                               // names of the members
 	unsettled bool                                   // some member's shards are not known yet
 	published map[string][]federation.PublishedShard // by namespace/name
+	scope     federation.Level                       // of every service, narrowest of its shards
 }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
@@ -39,6 +40,8 @@ func (s *stubClusters) Settled(time.Time) bool { return !s.unsettled }
 func (s *stubClusters) Shards(namespace, name string, _ time.Time, _ bool) []federation.PublishedShard {
 	return s.published[namespace+"/"+name]
 }
+
+func (s *stubClusters) Scope(string, string) federation.Level { return s.scope }
 
 func (s *stubClusters) Members(namespace, name string, _ time.Time) []MemberState {
 	states := make([]MemberState, 0, len(s.members))

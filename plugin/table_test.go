@@ -36,12 +36,6 @@ func published(cluster, region, zone, ip string) federation.PublishedShard {
 	return federation.PublishedShard{Cluster: cluster, Region: region, Zones: []string{zone}, Ingress: []netip.Addr{netip.MustParseAddr(ip)}}
 }
 
-// scoped is s with the scope annotation l.
-func scoped(s federation.PublishedShard, l federation.Level) federation.PublishedShard {
-	s.Scope = l
-	return s
-}
-
 const (
 	webRegion = "web.ns.myfed.svc.r1.example.com."
 	webGlob   = "web.ns.myfed.svc.example.com."
@@ -87,14 +81,19 @@ var handlerTable = []tableCase{
 	// scope region on a shard: the walk never leaves the region; without a
 	// shard there the answer ends NXDOMAIN at the region level.
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}},
-		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2")}}, scope: federation.LevelRegion},
 		path:   "cname", level: "region"},
+	// A scope of zone (on a shard that is itself failing over, say): a
+	// healthy shard in another zone of the region is out of scope.
+	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webZone)}, Ns: []dns.RR{exampleSOA}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r1", "z2", "203.0.113.2")}}, scope: federation.LevelZone},
+		path: "cname", level: "zone"},
 	// ... and in the federation zone, while the global level asked directly
 	// answers as its shards say (SPEC 10.2).
 	{Case: test.Case{Qname: webZone, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(webZone, webRegion)}, Ns: []dns.RR{exampleSOA}},
-		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2")}}, scope: federation.LevelRegion}},
 	{Case: test.Case{Qname: webGlob, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webGlob + " 17 IN A 203.0.113.2")}},
-		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {scoped(published("m2", "r2", "z3", "203.0.113.2"), federation.LevelRegion)}}}},
+		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2")}}, scope: federation.LevelRegion}},
 	// An endpoint name of a headless service in a namespace named like the
 	// federation (SPEC 1.3): the next plugin.
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA}, rcode: dns.RcodeNotImplemented,

@@ -38,7 +38,7 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.AtLevel:
 		shards := f.clusters.Shards(zn.Service.Namespace, zn.Service.Service, now, false)
-		f.writeWalk(m, owner(state), qtype, walkLevels(zn, shards, federation.ScopeOf(shards, federation.LevelNone)), domain)
+		f.writeWalk(m, owner(state), qtype, walkLevels(zn, shards, f.clusters.Scope(zn.Service.Namespace, zn.Service.Service)), domain)
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError
 	}

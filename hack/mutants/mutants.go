@@ -50,7 +50,7 @@ var mutants = []mutant{
 	{"the selector not sent to the API", "federation/cluster.go",
 		"selected = func(o *metav1.ListOptions) { o.LabelSelector = opts.Selector }", "selected = func(*metav1.ListOptions) {}", "TestServicesSelector"},
 	{"ServiceExports ignored", "federation/exports.go",
-		"\tif c.exports == nil {\n\t\treturn true\n\t}", "\tif c.exports == nil || true {\n\t\treturn true\n\t}", "TestServicesExported"},
+		"if !c.exportedOnly {", "if !c.exportedOnly || true {", "TestServicesExported"},
 	{"min-ready ignored", "federation/shard.go",
 		"Healthy: readyEndpoints(slices) >= max(1, policy.MinReady), Addresses: clusterIPs(svc)", "Healthy: readyEndpoints(slices) >= 1, Addresses: clusterIPs(svc)", "TestMinReadyFailsOver"},
 	{"prefer-regions ignored", "federation/policy.go",

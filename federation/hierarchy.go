@@ -102,4 +102,3 @@ func hasShard(shards []PublishedShard, l Level, zone, region string) bool {
 	}
 	return false
 }
-

@@ -87,7 +87,7 @@ var handlerTable = []tableCase{
 	// healthy shard in another zone of the region is out of scope.
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webZone)}, Ns: []dns.RR{exampleSOA}},
 		caches: &stubClusters{members: []string{"m2"}, published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r1", "z2", "203.0.113.2")}}, scope: federation.LevelZone},
-		path: "cname", level: "zone"},
+		path:   "cname", level: "zone"},
 	// ... and in the federation zone, while the global level asked directly
 	// answers as its shards say (SPEC 10.2).
 	{Case: test.Case{Qname: webZone, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(webZone, webRegion)}, Ns: []dns.RR{exampleSOA}},

@@ -30,7 +30,7 @@ var mutants = []mutant{
 	{"loop bound raised from 8 to 12 CNAMEs", "plugin/chain.go",
 		"const maxChain = 8", "const maxChain = 12", "TestLoopsUnderBurst"},
 	{"TC of a truncated chase lost", "plugin/answer.go",
-		"m.Truncated = m.Truncated || resp.Truncated", "m.Truncated = m.Truncated", "TestTruncatedChaseSetsTC"},
+		"m.Truncated = m.Truncated || resp.Truncated", "m.Truncated = m.Truncated && resp.Truncated", "TestTruncatedChaseSetsTC"},
 	{"name collision rule off: endpoint names federated", "plugin/decide.go",
 		"if f.clusters.Headless(name.Federation, name.Namespace) {", "if false && f.clusters.Headless(name.Federation, name.Namespace) {", "TestExplainTellsTheAnswerGiven"},
 	{"TTL option ignored", "plugin/answer.go",

@@ -28,9 +28,6 @@ func (l *LocalCluster) Headless(namespace, name string) bool {
 	return svc != nil && svc.Spec.ClusterIP == corev1.ClusterIPNone
 }
 
-// Scope returns the scope annotation of the local Service namespace/name.
-func (l *LocalCluster) Scope(namespace, name string) Level { return l.watch.Scope(namespace, name) }
-
 // NodeTopology returns the zone and region labels of the watched node.
 func (l *LocalCluster) NodeTopology(node string) (Topology, error) { return l.watch.NodeTopology(node) }
 

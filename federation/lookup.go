@@ -78,15 +78,3 @@ func (c *Cluster) node(name string) *metav1.PartialObjectMetadata {
 	n, _ := obj.(*metav1.PartialObjectMetadata)
 	return n
 }
-
-// Scope returns the scope annotation of the Service namespace/name (SPEC
-// 10) whatever its health: a shard's scope counts even while the shard
-// fails over. LevelNone without one, or without the Service.
-func (c *Cluster) Scope(namespace, name string) Level {
-	svc := c.Service(namespace, name)
-	if svc == nil || len(svc.Annotations) == 0 || !c.exported(namespace, name) {
-		return LevelNone
-	}
-	p, _ := ParsePolicy(svc.Annotations)
-	return p.Scope
-}

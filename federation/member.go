@@ -43,9 +43,11 @@ func (m *Member) PublishedShard(namespace, name string) (PublishedShard, bool) {
 // ingress hostnames.
 func (m *Member) CountPublished() (int, []string) { return m.watch.CountPublished() }
 
-// Scope returns the scope annotation of the member's Service
-// namespace/name, whatever its health.
-func (m *Member) Scope(namespace, name string) Level { return m.watch.Scope(namespace, name) }
+// Published returns the member's published shard of namespace/name and the
+// scope annotation of its Service, whatever its health.
+func (m *Member) Published(namespace, name string) (PublishedShard, bool, Level) {
+	return m.watch.Published(namespace, name)
+}
 
 // Usable reports whether the member's shards count at now: its caches have
 // synced, and its API answers or has been silent for less than the grace.

@@ -17,25 +17,39 @@ import (
 // Results are remembered until the next change of the cluster's objects.
 // The returned slices are shared: do not modify them.
 func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) {
+	s, ok, _ := c.Published(namespace, name)
+	return s, ok
+}
+
+// Published is PublishedShard with the scope annotation of the Service
+// (SPEC 10), whatever its health: a shard's scope counts even while the
+// shard fails over. One lookup gives both, so the query path pays for one.
+func (c *Cluster) Published(namespace, name string) (PublishedShard, bool, Level) {
 	key := namespace + "/" + name
 	gen, e, hit := c.published.get(key)
 	if hit {
-		return e.shard, e.ok
+		return e.shard, e.ok, e.scope
 	}
 	svc := c.Service(namespace, name)
 	if !c.exported(namespace, name) {
 		svc = nil
 	}
 	s, ok := c.publishedShard(svc)
-	if svc != nil { // only existing services, so asking cannot grow the memo
-		c.published.put(gen, key, published{s, ok})
+	var scope Level
+	if svc != nil && len(svc.Annotations) > 0 {
+		p, _ := ParsePolicy(svc.Annotations)
+		scope = p.Scope
 	}
-	return s, ok
+	if svc != nil { // only existing services, so asking cannot grow the memo
+		c.published.put(gen, key, published{s, ok, scope})
+	}
+	return s, ok, scope
 }
 
 type published struct {
 	shard PublishedShard
 	ok    bool
+	scope Level
 }
 
 func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {

@@ -25,13 +25,11 @@ type Clusters interface {
 	Settled(now time.Time) bool
 	// Shards returns the published shards of namespace/name in the members
 	// whose shards count at now, with the addresses of their ingress
-	// hostnames. withoutLocal leaves out a member read through the local
-	// cluster's watch, for a local shard just found unhealthy.
-	Shards(namespace, name string, now time.Time, withoutLocal bool) []federation.PublishedShard
-	// Scope returns the narrowest scope annotation of the Services
-	// namespace/name in the local cluster and every member, healthy or not
-	// (SPEC 10: with several values, the narrowest wins).
-	Scope(namespace, name string) federation.Level
+	// hostnames, and the narrowest scope annotation of the members'
+	// Services, healthy or not (SPEC 10: with several values, the narrowest
+	// wins). withoutLocal leaves out the shard of a member read through the
+	// local cluster's watch, for a local shard just found unhealthy.
+	Shards(namespace, name string, now time.Time, withoutLocal bool) ([]federation.PublishedShard, federation.Level)
 	// Members describes each member's state and shard of namespace/name.
 	Members(namespace, name string, now time.Time) []MemberState
 }
@@ -78,14 +76,13 @@ func (w *watched) Settled(now time.Time) bool {
 // watch: a shard without ready endpoints is not published, and leaving it
 // out keeps one answer from mixing the watch's state before and after a
 // change (its store is updated a moment before its lookups' memos are).
-func (w *watched) Shards(namespace, name string, now time.Time, withoutLocal bool) []federation.PublishedShard {
+func (w *watched) Shards(namespace, name string, now time.Time, withoutLocal bool) ([]federation.PublishedShard, federation.Level) {
 	shards := make([]federation.PublishedShard, 0, len(w.ws.Members))
+	var scope federation.Level
 	for _, m := range w.ws.Members {
-		if !m.Usable(now) || (withoutLocal && m.Reads(w.ws.Local.Watch())) {
-			continue
-		}
-		s, ok := m.PublishedShard(namespace, name)
-		if !ok {
+		s, ok, sc := m.Published(namespace, name)
+		scope = federation.Narrowest(scope, sc)
+		if !ok || !m.Usable(now) || (withoutLocal && m.Reads(w.ws.Local.Watch())) {
 			continue
 		}
 		if len(s.Hostnames) > 0 && w.ws.Hostnames != nil {
@@ -97,15 +94,7 @@ func (w *watched) Shards(namespace, name string, now time.Time, withoutLocal boo
 		s.Cluster = m.Name
 		shards = append(shards, s)
 	}
-	return shards
-}
-
-func (w *watched) Scope(namespace, name string) federation.Level {
-	scope := w.ws.Local.Scope(namespace, name)
-	for _, m := range w.ws.Members {
-		scope = federation.Narrowest(scope, m.Scope(namespace, name))
-	}
-	return scope
+	return shards, scope
 }
 
 func (w *watched) Members(namespace, name string, now time.Time) []MemberState {

@@ -116,13 +116,15 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
 		return d
 	}
-	d.path, d.region, d.scope = pathCNAME, d.topo.Region, f.clusters.Scope(name.Namespace, name.Service)
+	d.path, d.region, d.scope = pathCNAME, d.topo.Region, d.shard.Policy.Scope
 	d.level, d.why = federation.LevelZone, "no members: the federation zone walks up from the zone level"
 	if f.clusters.HasMembers() {
 		d.why = "the members' shards are not all known yet: the zone level"
 		if f.clusters.Settled(now) {
 			d.known = true
-			d.shards = f.clusters.Shards(name.Namespace, name.Service, now, true)
+			var scope federation.Level
+			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, now, true)
+			d.scope = federation.Narrowest(d.scope, scope)
 			d.level, d.region = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
 			switch {
 			case d.region != d.topo.Region:

@@ -37,11 +37,9 @@ func (s *stubClusters) HasMembers() bool { return len(s.members) > 0 }
 
 func (s *stubClusters) Settled(time.Time) bool { return !s.unsettled }
 
-func (s *stubClusters) Shards(namespace, name string, _ time.Time, _ bool) []federation.PublishedShard {
-	return s.published[namespace+"/"+name]
+func (s *stubClusters) Shards(namespace, name string, _ time.Time, _ bool) ([]federation.PublishedShard, federation.Level) {
+	return s.published[namespace+"/"+name], s.scope
 }
-
-func (s *stubClusters) Scope(string, string) federation.Level { return s.scope }
 
 func (s *stubClusters) Members(namespace, name string, _ time.Time) []MemberState {
 	states := make([]MemberState, 0, len(s.members))

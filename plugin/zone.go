@@ -37,8 +37,8 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	case federation.NameServer:
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.AtLevel:
-		shards := f.clusters.Shards(zn.Service.Namespace, zn.Service.Service, now, false)
-		f.writeWalk(m, owner(state), qtype, walkLevels(zn, shards, f.clusters.Scope(zn.Service.Namespace, zn.Service.Service)), domain)
+		shards, scope := f.clusters.Shards(zn.Service.Namespace, zn.Service.Service, now, false)
+		f.writeWalk(m, owner(state), qtype, walkLevels(zn, shards, scope), domain)
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError
 	}

@@ -41,8 +41,7 @@ type Cluster struct {
 	synced  atomic.Bool                 // latched: the caches have synced once
 	changes atomic.Int64                // unix nanoseconds of the last change
 
-	shards    memo[Shard]
-	published memo[published]
+	views memo[view]
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -228,8 +227,7 @@ func (c *Cluster) Start(notify func()) {
 // something changed.
 func (c *Cluster) changed() {
 	// Memos first: once LastChange has moved, lookups see the change.
-	c.shards.invalidate()
-	c.published.invalidate()
+	c.views.invalidate()
 	c.changes.Store(time.Now().UnixNano())
 	select {
 	case c.kick <- struct{}{}:

@@ -66,7 +66,7 @@ func BenchmarkShardMemoMiss(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		c.shards.invalidate()
+		c.views.invalidate()
 		if !c.Shard("ns", "web").Healthy {
 			b.Fatal("expected healthy")
 		}

@@ -36,22 +36,36 @@ func (c *Cluster) EndpointSlices(namespace, name string) []*discoveryv1.Endpoint
 	return slices
 }
 
-// Shard returns this cluster's shard of the service namespace/name. Results
-// are remembered until the next change of the cluster's objects; the
+// Shard returns this cluster's shard of the service namespace/name; the
 // returned Addresses are shared: do not modify them.
-func (c *Cluster) Shard(namespace, name string) Shard {
+func (c *Cluster) Shard(namespace, name string) Shard { return c.view(namespace, name).shard }
+
+// view is what the caches say of one Service: its shard (SPEC 2) and its
+// published shard (SPEC 4.2), computed together from one read of the
+// caches, so no lookup can see one of them before a change and the other
+// after it. Views are remembered until the next change of the cluster's
+// objects.
+type view struct {
+	shard     Shard
+	published PublishedShard
+	ok        bool // published
+}
+
+func (c *Cluster) view(namespace, name string) view {
 	key := namespace + "/" + name
-	gen, s, hit := c.shards.get(key)
+	gen, v, hit := c.views.get(key)
 	if hit {
-		return s
+		return v
 	}
 	svc := c.Service(namespace, name)
 	if svc == nil || !c.exported(namespace, name) {
-		return Shard{Kind: Missing} // not remembered, so asking cannot grow the memo
+		return view{shard: Shard{Kind: Missing}} // not remembered, so asking cannot grow the memo
 	}
-	s = NewShard(svc, c.EndpointSlices(namespace, name))
-	c.shards.put(gen, key, s)
-	return s
+	slices := c.EndpointSlices(namespace, name)
+	v.shard = NewShard(svc, slices)
+	v.published, v.ok = c.publishedShard(svc, slices, v.shard.Policy)
+	c.views.put(gen, key, v)
+	return v
 }
 
 // NodeTopology returns the zone and region labels of a watched node.

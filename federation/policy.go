@@ -76,23 +76,20 @@ func ParsePolicy(annotations map[string]string) (Policy, []error) {
 // is unhealthy points (SPEC 3.2, 10): the nearest level within scope that
 // has one of shards, walking zone, region, then each region of prefer
 // (within a global scope), then global; region is the region of the level
-// returned. Without any shard within scope, it returns the widest level
-// the scope allows, which has none.
-func Route(shards []PublishedShard, zone, region string, prefer []string, scope Level) (l Level, inRegion string) {
+// returned, and found whether it has a shard. Without any shard within
+// scope, it returns the widest level the scope allows, which has none.
+func Route(shards []PublishedShard, zone, region string, prefer []string, scope Level) (l Level, inRegion string, found bool) {
 	for l = LevelZone; l != LevelNone && scope.Within(l); l = l.Up() {
 		if l == LevelGlobal {
 			for _, r := range prefer {
 				if r != region && hasShard(shards, LevelRegion, "", r) {
-					return LevelRegion, r
+					return LevelRegion, r, true
 				}
 			}
 		}
 		if hasShard(shards, l, zone, region) {
-			return l, region
+			return l, region, true
 		}
 	}
-	if scope == LevelNone {
-		scope = LevelGlobal
-	}
-	return scope, region
+	return max(scope, LevelGlobal), region, false
 }

@@ -63,7 +63,10 @@ func TestRoute(t *testing.T) {
 		{"scope zone: the zone, which has none", []PublishedShard{at("r1", "z2")}, nil, LevelZone, LevelZone, "r1"},
 		{"scope global is the default walk", []PublishedShard{at("r2", "z3")}, nil, LevelGlobal, LevelGlobal, "r1"},
 	} {
-		level, region := Route(tc.shards, "z1", "r1", tc.prefer, tc.scope)
+		level, region, found := Route(tc.shards, "z1", "r1", tc.prefer, tc.scope)
+		if found != hasShard(tc.shards, level, "z1", region) {
+			t.Errorf("%s: found %v at %s in %s", tc.name, found, level, region)
+		}
 		if level != tc.level || region != tc.region {
 			t.Errorf("%s: expected %s in %s, got %s in %s", tc.name, tc.level, tc.region, level, region)
 		}

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -57,7 +58,7 @@ func (c *Cluster) probeLoop(ctx context.Context) {
 			return
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			err = errors.New("no answer within 5s")
+			err = fmt.Errorf("no answer within %v", probeTimeout)
 		}
 		c.contact.observe("api", err)
 	}

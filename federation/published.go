@@ -6,53 +6,32 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // PublishedShard returns the cluster's shard of the service namespace/name
 // when it is published (SPEC 4.2): a LoadBalancer Service with ingress (IPs
-// or hostnames) and ready endpoints. Its zones are those of its ready endpoints (their zone,
-// else their node's zone label), its region the region label of those nodes,
-// else of any node of the cluster.
-// Results are remembered until the next change of the cluster's objects.
-// The returned slices are shared: do not modify them.
+// or hostnames) and ready endpoints. Its zones are those of its ready
+// endpoints (their zone, else their node's zone label), its region the
+// region label of those nodes, else of any node of the cluster. The
+// returned slices are shared: do not modify them.
 func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) {
-	s, ok, _ := c.Published(namespace, name)
-	return s, ok
+	v := c.view(namespace, name)
+	return v.published, v.ok
 }
 
 // Published is PublishedShard with the scope annotation of the Service
 // (SPEC 10), whatever its health: a shard's scope counts even while the
-// shard fails over. One lookup gives both, so the query path pays for one.
+// shard fails over.
 func (c *Cluster) Published(namespace, name string) (PublishedShard, bool, Level) {
-	key := namespace + "/" + name
-	gen, e, hit := c.published.get(key)
-	if hit {
-		return e.shard, e.ok, e.scope
-	}
-	svc := c.Service(namespace, name)
-	if !c.exported(namespace, name) {
-		svc = nil
-	}
-	s, ok := c.publishedShard(svc)
-	var scope Level
-	if svc != nil && len(svc.Annotations) > 0 {
-		p, _ := ParsePolicy(svc.Annotations)
-		scope = p.Scope
-	}
-	if svc != nil { // only existing services, so asking cannot grow the memo
-		c.published.put(gen, key, published{s, ok, scope})
-	}
-	return s, ok, scope
+	v := c.view(namespace, name)
+	return v.published, v.ok, v.shard.Policy.Scope
 }
 
-type published struct {
-	shard PublishedShard
-	ok    bool
-	scope Level
-}
-
-func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
+// publishedShard computes the published shard of svc, of policy, from its
+// EndpointSlices.
+func (c *Cluster) publishedShard(svc *corev1.Service, endpointSlices []*discoveryv1.EndpointSlice, policy Policy) (PublishedShard, bool) {
 	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		return PublishedShard{}, false
 	}
@@ -68,11 +47,6 @@ func (c *Cluster) publishedShard(svc *corev1.Service) (PublishedShard, bool) {
 	if len(s.Ingress) == 0 && len(s.Hostnames) == 0 {
 		return PublishedShard{}, false
 	}
-	var policy Policy
-	if len(svc.Annotations) > 0 {
-		policy, _ = ParsePolicy(svc.Annotations) // the cache keeps valid values only
-	}
-	endpointSlices := c.EndpointSlices(svc.Namespace, svc.Name)
 	for _, es := range endpointSlices {
 		for _, e := range es.Endpoints {
 			if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
@@ -127,12 +101,12 @@ func (c *Cluster) anyRegion() string {
 func (c *Cluster) CountPublished() (n int, hostnames []string) {
 	for _, obj := range c.services.GetStore().List() {
 		svc := obj.(*corev1.Service)
-		if !c.exported(svc.Namespace, svc.Name) {
-			continue
+		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+			continue // never published: spare the lookups
 		}
-		if s, ok := c.publishedShard(svc); ok {
+		if v := c.view(svc.Namespace, svc.Name); v.ok {
 			n++
-			hostnames = append(hostnames, s.Hostnames...)
+			hostnames = append(hostnames, v.published.Hostnames...)
 		}
 	}
 	return n, hostnames

@@ -27,9 +27,8 @@ type Clusters interface {
 	// whose shards count at now, with the addresses of their ingress
 	// hostnames, and the narrowest scope annotation of the members'
 	// Services, healthy or not (SPEC 10: with several values, the narrowest
-	// wins). withoutLocal leaves out the shard of a member read through the
-	// local cluster's watch, for a local shard just found unhealthy.
-	Shards(namespace, name string, now time.Time, withoutLocal bool) ([]federation.PublishedShard, federation.Level)
+	// wins).
+	Shards(namespace, name string, now time.Time) ([]federation.PublishedShard, federation.Level)
 	// Members describes each member's state and shard of namespace/name.
 	Members(namespace, name string, now time.Time) []MemberState
 }
@@ -72,17 +71,13 @@ func (w *watched) Settled(now time.Time) bool {
 	return true
 }
 
-// Shards leaves out, with withoutLocal, a member read through the local
-// watch: a shard without ready endpoints is not published, and leaving it
-// out keeps one answer from mixing the watch's state before and after a
-// change (its store is updated a moment before its lookups' memos are).
-func (w *watched) Shards(namespace, name string, now time.Time, withoutLocal bool) ([]federation.PublishedShard, federation.Level) {
+func (w *watched) Shards(namespace, name string, now time.Time) ([]federation.PublishedShard, federation.Level) {
 	shards := make([]federation.PublishedShard, 0, len(w.ws.Members))
 	var scope federation.Level
 	for _, m := range w.ws.Members {
 		s, ok, sc := m.Published(namespace, name)
 		scope = federation.Narrowest(scope, sc)
-		if !ok || !m.Usable(now) || (withoutLocal && m.Reads(w.ws.Local.Watch())) {
+		if !ok || !m.Usable(now) {
 			continue
 		}
 		if len(s.Hostnames) > 0 && w.ws.Hostnames != nil {

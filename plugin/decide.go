@@ -60,9 +60,8 @@ type decision struct {
 	// scope is the widest level the walk may reach: the narrowest of the
 	// local Service's scope and the known shards' (LevelNone: global).
 	scope federation.Level
-	// known: the members' shards are settled and shards holds them, so a
-	// target in this plugin's own zone is answered in process (inZone).
-	known  bool
+	// inZone: the members' shards are settled and shards holds them, and
+	// the target is in this plugin's own zone: it is answered in process.
 	inZone bool
 	shards []federation.PublishedShard
 	err    error // why, for pathServfail and a topology that is unknown
@@ -118,21 +117,22 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	d.path, d.region, d.scope = pathCNAME, d.topo.Region, d.shard.Policy.Scope
 	d.level, d.why = federation.LevelZone, "no members: the federation zone walks up from the zone level"
+	known := false
 	if f.clusters.HasMembers() {
 		d.why = "the members' shards are not all known yet: the zone level"
-		if f.clusters.Settled(now) {
-			d.known = true
+		if known = f.clusters.Settled(now); known {
 			var scope federation.Level
-			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, now, true)
+			var found bool
+			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, now)
 			d.scope = federation.Narrowest(d.scope, scope)
-			d.level, d.region = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
+			d.level, d.region, found = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
 			switch {
+			case !found:
+				d.why = "no healthy shard within the scope: its widest level"
 			case d.region != d.topo.Region:
 				d.why = "the first preferred region with a healthy shard"
-			case federation.Nearest(d.shards, d.level, d.topo.Zone, d.topo.Region) == d.level:
-				d.why = "the nearest level with a healthy shard"
 			default:
-				d.why = "no healthy shard within the scope: its widest level"
+				d.why = "the nearest level with a healthy shard"
 			}
 		}
 	}
@@ -142,7 +142,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d
 	}
-	d.inZone = d.known && slices.Contains(f.cfg.Authority, d.domain)
+	d.inZone = known && slices.Contains(f.cfg.Authority, d.domain)
 	return d
 }
 

@@ -17,9 +17,9 @@ import (
 // the last good addresses while a refresh fails. A query reads what is
 // there and never waits.
 type Hostnames struct {
-	// Lookup resolves name for qtype (A or AAAA) and returns the addresses
+	// lookup resolves name for qtype (A or AAAA) and returns the addresses
 	// and the smallest TTL of the answer.
-	Lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)
+	lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)
 
 	mu     sync.RWMutex
 	wanted map[string][]string // hostnames by the member that publishes them
@@ -55,7 +55,7 @@ const (
 
 // NewHostnames returns a resolver of ingress hostnames through lookup.
 func NewHostnames(lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)) *Hostnames {
-	return &Hostnames{Lookup: lookup, wanted: map[string][]string{}, hosts: map[string]*host{}, wake: make(chan struct{}, 1)}
+	return &Hostnames{lookup: lookup, wanted: map[string][]string{}, hosts: map[string]*host{}, wake: make(chan struct{}, 1)}
 }
 
 // Want sets the hostnames that member publishes; hostnames no member
@@ -186,7 +186,7 @@ func (h *Hostnames) resolve(ctx context.Context, name string) (addrs [2][]netip.
 	next = maxRefresh
 	for i, qtype := range families {
 		lctx, cancel := context.WithTimeout(ctx, lookupTime)
-		a, ttl, err := h.Lookup(lctx, name, qtype)
+		a, ttl, err := h.lookup(lctx, name, qtype)
 		cancel()
 		if err != nil {
 			next = min(next, retryRefresh)
@@ -198,7 +198,7 @@ func (h *Hostnames) resolve(ctx context.Context, name string) (addrs [2][]netip.
 	return addrs, answered, next
 }
 
-// ServerLookup returns a Lookup that asks the DNS server at addr (this
+// ServerLookup returns a lookup that asks the DNS server at addr (this
 // CoreDNS, so its forward and file zones apply) over UDP, then TCP when the
 // answer is truncated. An answer without addresses (NXDOMAIN, NODATA) is an
 // answer: the hostname has no address now.

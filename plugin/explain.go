@@ -75,7 +75,7 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 	m.SetReply(state.Req)
 	m.Authoritative = true
 	for _, l := range lines {
-		m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: owner(state), Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: split255(l)})
+		m.Answer = append(m.Answer, &dns.TXT{Hdr: f.header(owner(state), dns.TypeTXT), Txt: split255(l)})
 	}
 	return dns.RcodeSuccess, state.W.WriteMsg(m)
 }

@@ -13,6 +13,23 @@ const (
 	AnnotationScope         = "federated-dns.io/scope"
 )
 
+// Bounds of the policy annotations' values.
+const (
+	maxAnnotation    = 256
+	maxPreferRegions = 8
+)
+
+// withoutKey returns a copy of m without key.
+func withoutKey(m map[string]string, key string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // Policy is a shard's failover policy, read from its Service's annotations.
 // The zero Policy is the default walk: zone, region, global.
 type Policy struct {
@@ -35,9 +52,17 @@ func Narrowest(a, b Level) Level { return max(a, b) }
 
 // ParsePolicy reads the policy annotations; a value that does not parse is
 // left out, and the error names the annotation (SPEC 10.1).
+// Values are bounded, as tenants write them: a value longer than
+// maxAnnotation or more than maxPreferRegions regions does not parse.
 func ParsePolicy(annotations map[string]string) (Policy, []error) {
 	var p Policy
 	var errs []error
+	for _, key := range []string{AnnotationMinReady, AnnotationPreferRegions, AnnotationScope} {
+		if v, ok := annotations[key]; ok && len(v) > maxAnnotation {
+			errs = append(errs, fmt.Errorf("%s %q… is longer than %d bytes", key, v[:32], maxAnnotation))
+			annotations = withoutKey(annotations, key)
+		}
+	}
 	if v, ok := annotations[AnnotationMinReady]; ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n > 1<<20 {
@@ -55,6 +80,10 @@ func ParsePolicy(annotations map[string]string) (Policy, []error) {
 				break
 			}
 			p.PreferRegions = append(p.PreferRegions, r)
+		}
+		if len(p.PreferRegions) > maxPreferRegions {
+			errs = append(errs, fmt.Errorf("%s lists more than %d regions", AnnotationPreferRegions, maxPreferRegions))
+			p.PreferRegions = nil
 		}
 	}
 	if v, ok := annotations[AnnotationScope]; ok {

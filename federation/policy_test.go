@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,9 @@ func TestParsePolicy(t *testing.T) {
 		{map[string]string{AnnotationPreferRegions: "r1,not a region"}, Policy{}, 1},
 		{map[string]string{AnnotationScope: "continent"}, Policy{}, 1},
 		{map[string]string{AnnotationScope: "continent", AnnotationMinReady: "2"}, Policy{MinReady: 2}, 1},
+		// Bounded, as tenants write them.
+		{map[string]string{AnnotationPreferRegions: strings.Repeat("r,", 9) + "r"}, Policy{}, 1},
+		{map[string]string{AnnotationScope: "region" + strings.Repeat(" ", 300)}, Policy{}, 1},
 	} {
 		got, errs := ParsePolicy(tc.annotations)
 		if got.MinReady != tc.want.MinReady || got.Scope != tc.want.Scope || !slices.Equal(got.PreferRegions, tc.want.PreferRegions) || len(errs) != tc.errs {

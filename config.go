@@ -120,6 +120,11 @@ func (cfg *config) addMember(args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, m := range cfg.members {
+		if m.kubeconfig == cc.kubeconfig && m.context == cc.context {
+			return fmt.Errorf("reaches the cluster of member %s (same kubeconfig and context): its shards would count twice", m.name)
+		}
+	}
 	cfg.members = append(cfg.members, memberConfig{name: name, clusterConfig: cc})
 	return nil
 }

@@ -207,6 +207,9 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 		}
 		return nil, errAt(c, domainLines[name], fmt.Sprintf("federation %s: domain %s overlaps the cluster zone %s", name, f.Federations[name], z))
 	}
+	if len(cfg.members) == 0 && len(f.Authority) > 0 {
+		return nil, errAt(c, pluginLine, f.Authority[0]+" is among the ZONES as a federation DOMAIN, but no member is listed: the zone cannot be served; add member lines or leave it out of the ZONES")
+	}
 	if len(cfg.members) == 0 {
 		f.Authority = nil // without members, the federation zone's shards are unknown
 	}
@@ -246,8 +249,9 @@ func addFederation(f *fedplugin.Config, name string, args []string) error {
 func federationDomain(s string) (string, error) {
 	d := strings.TrimSuffix(strings.ToLower(s), ".")
 	labels := strings.Split(d, ".")
-	if len(labels) < 2 || len(d) > 253 {
-		return "", fmt.Errorf("domain %q is not a hostname of at least two labels", s)
+	// Its SOA's mailbox, hostmaster.<domain>, must fit 255 octets too.
+	if len(labels) < 2 || len(d) > fedplugin.MaxNameLength-len("hostmaster..") {
+		return "", fmt.Errorf("domain %q is not a hostname of at least two labels, at most 242 characters", s)
 	}
 	for _, l := range labels {
 		if !fed.IsDNS1123Label(l) {

@@ -137,6 +137,10 @@ func TestParse(t *testing.T) {
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices some\n}", "services: unknown mode \"some\""},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices\n}", "services: expected all, selector SELECTOR or exported"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices all\nservices exported\n}", "property 'services' is given twice"},
+		// Corefiles that look right and are not.
+		{"federation cluster.local example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:1 - Error during parsing: example.com. is among the ZONES as a federation DOMAIN, but no member is listed"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember a " + kc + "\nmember b " + kc + "\n}", "Testfile:5 - Error during parsing: member b: reaches the cluster of member a"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed " + strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 56) + ".com\n}", "is not a hostname of at least two labels"},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
 	}
@@ -159,6 +163,7 @@ func TestParseValues(t *testing.T) {
 	t.Setenv("NODE_NAME", "from-env")
 	c := caddy.NewTestController("dns", `federation cluster.local example.com {
 		kubeconfig `+kc+`
+		member m1 `+kc+`
 		myfed Example.COM
 		zone Z1
 		ttl 60

@@ -53,6 +53,6 @@ func (f *Federation) boundChain(m *dns.Msg, state request.Request) bool {
 	return true
 }
 
-// maxNameLength is the longest name, in presentation form with its final
+// MaxNameLength is the longest name, in presentation form with its final
 // dot and without escapes, that fits the 255 octets of the wire (SPEC 6.4).
-const maxNameLength = 254
+const MaxNameLength = 254

@@ -137,7 +137,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		}
 	}
 	d.target = name.LevelName(d.level, d.topo.Zone, d.region, d.domain)
-	if len(d.target) > maxNameLength {
+	if len(d.target) > MaxNameLength {
 		f.warnings.Warning("long:"+name.Federation, fmt.Sprintf("cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level))
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d

@@ -160,8 +160,8 @@ func TestOverlongTargetIsServfail(t *testing.T) {
 		t.Errorf("Expected SERVFAIL and nothing written, got %v %s %v", resp, dns.RcodeToString[rcode], err)
 	}
 	resp, _, _ = fx.ask(fits, dns.TypeCNAME)
-	if resp == nil || len(resp.Answer) != 1 || len(resp.Answer[0].(*dns.CNAME).Target) != maxNameLength {
-		t.Fatalf("Expected a CNAME of %d characters for %s, got %v", maxNameLength, fits, resp)
+	if resp == nil || len(resp.Answer) != 1 || len(resp.Answer[0].(*dns.CNAME).Target) != MaxNameLength {
+		t.Fatalf("Expected a CNAME of %d characters for %s, got %v", MaxNameLength, fits, resp)
 	}
 	if _, err := resp.Pack(); err != nil {
 		t.Errorf("Expected the longest target to pack, got %v", err)

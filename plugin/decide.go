@@ -60,9 +60,11 @@ type decision struct {
 	// scope is the widest level the walk may reach: the narrowest of the
 	// local Service's scope and the known shards' (LevelNone: global).
 	scope federation.Level
-	// inZone: the members' shards are settled and shards holds them, and
-	// the target is in this plugin's own zone: it is answered in process.
-	inZone bool
+	// inProcess: the members' shards are settled and shards holds them,
+	// and the target is in this plugin's own zone or has no shard within
+	// the scope: the answer is written here, not chased (a server that
+	// does not know the scope could walk past it).
+	inProcess bool
 	shards []federation.PublishedShard
 	err    error // why, for pathServfail and a topology that is unknown
 	why    string
@@ -117,12 +119,11 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	d.path, d.region, d.scope = pathCNAME, d.topo.Region, d.shard.Policy.Scope
 	d.level, d.why = federation.LevelZone, "no members: the federation zone walks up from the zone level"
-	known := false
+	known, found := false, false
 	if f.clusters.HasMembers() {
 		d.why = "the members' shards are not all known yet: the zone level"
 		if known = f.clusters.Settled(now); known {
 			var scope federation.Level
-			var found bool
 			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, now)
 			d.scope = federation.Narrowest(d.scope, scope)
 			d.level, d.region, found = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
@@ -142,7 +143,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d
 	}
-	d.inZone = known && slices.Contains(f.cfg.Authority, d.domain)
+	d.inProcess = known && (!found || slices.Contains(f.cfg.Authority, d.domain))
 	return d
 }
 

@@ -48,7 +48,7 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 	case d.path == pathLocal:
 		m.Answer = addressRecords(f, owner(state), state.QType(), d.shard.Addresses)
 		f.negativeSOA(m, zone)
-	case d.inZone:
+	case d.inProcess:
 		m.Answer = append(m.Answer, f.cnameRecord(owner(state), d.target))
 		if state.QType() != dns.TypeCNAME {
 			at := federation.DomainName{Kind: federation.AtLevel, Service: d.name, Level: d.level, Zone: d.topo.Zone, Region: d.region}

@@ -69,15 +69,11 @@ func (f *Federation) seriesNames() []string {
 	return names
 }
 
-// WaitForSync waits up to timeout for every watch's caches to sync.
+// WaitForSync waits up to timeout for the local cluster's caches to sync:
+// a member that is down must not hold up a start or a reload (its names
+// get SERVFAIL until it syncs or passes its grace, SPEC 4.5.2).
 func (f *Federation) WaitForSync(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for _, c := range f.watchers.Watches {
-		if !c.WaitForSync(time.Until(deadline)) {
-			return false
-		}
-	}
-	return true
+	return f.watchers.Local.Watch().WaitForSync(timeout)
 }
 
 // localWatch keeps the local cluster's metric current and logs each change

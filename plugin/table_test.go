@@ -187,3 +187,26 @@ func explainAnswer(t *testing.T, f *Federation, qname string) string {
 	t.Fatalf("Expected an answer line in the explanation of %s", qname)
 	return ""
 }
+
+// TestScopeHoldsWithARemoteZone: with the federation zone served elsewhere
+// and no shard within a region scope, the answer ends here, NXDOMAIN at the
+// region level, rather than being chased to a server that may not know the
+// scope and would walk past it (SPEC 10).
+func TestScopeHoldsWithARemoteZone(t *testing.T) {
+	caches := &stubClusters{members: []string{"m2"}, scope: federation.LevelRegion,
+		published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2")}}}
+	f := tableFederation(caches)
+	f.cfg.Authority = nil // the zone is served by another server
+	f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{test.A(webRegion + " 60 IN A 203.0.113.2")}}}
+	m := new(dns.Msg)
+	m.SetQuestion(web, dns.TypeA)
+	rec := dnstest.NewRecorder(&test.ResponseWriter{})
+	f.ServeDNS(context.Background(), rec, m)
+	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}}
+	if rec.Msg == nil {
+		t.Fatal("Expected an answer")
+	}
+	if err := check(rec.Msg, want); err != nil {
+		t.Error(err)
+	}
+}

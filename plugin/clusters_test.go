@@ -28,6 +28,9 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 		if !f.WaitForSync(5 * time.Second) {
 			t.Fatal("Caches did not sync")
 		}
+		if !there.WaitForSync(5 * time.Second) {
+			t.Fatal("The member's caches did not sync")
+		}
 		if !f.Ready() {
 			t.Error("Expected ready once every cluster has synced")
 		}

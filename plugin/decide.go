@@ -65,9 +65,9 @@ type decision struct {
 	// the scope: the answer is written here, not chased (a server that
 	// does not know the scope could walk past it).
 	inProcess bool
-	shards []federation.PublishedShard
-	err    error // why, for pathServfail and a topology that is unknown
-	why    string
+	shards    []federation.PublishedShard
+	err       error // why, for pathServfail and a topology that is unknown
+	why       string
 }
 
 // metricLevel is the decision's level label of the resolutions metric.

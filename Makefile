@@ -8,9 +8,10 @@ E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath
 .PHONY: all build run test unit e2e fuzz fuzz-short bench testbed clean deps deps-bench mutants lint fix profile
 
 # Debian packages of the real clients: dig for the demo and the end-to-end
-# tests, unshare for the glibc resolver test. Installed when missing.
+# tests, unshare for the glibc resolver test, gcc for the race detector.
+# Installed when missing.
 deps:
-	@hack/deps.sh dig=bind9-dnsutils unshare=util-linux
+	@hack/deps.sh dig=bind9-dnsutils unshare=util-linux gcc=gcc
 
 deps-bench: deps
 	@hack/deps.sh dnsperf=dnsperf
@@ -75,6 +76,7 @@ fuzz-short:
 	$(MAKE) fuzz FUZZTIME=5s
 
 e2e: deps build testbed
+	@[ "$$(id -u)" = 0 ] || { echo "make e2e needs root: the glibc resolver test mounts a pod's resolv.conf (unshare -m)"; exit 1; }
 	$(E2E_ENV) $(GO) test -count=1 -tags e2e -timeout 20m ./test/...
 
 # Go benchmarks, then dnsperf and memory runs side by side with CoreDNS's own

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/federated-dns/federation/federation"
+
 	"github.com/miekg/dns"
 )
 
@@ -21,11 +23,12 @@ type Hostnames struct {
 	// and the smallest TTL of the answer.
 	lookup func(ctx context.Context, name string, qtype uint16) ([]netip.Addr, uint32, error)
 
-	mu     sync.RWMutex
-	wanted map[string][]string // hostnames by the member that publishes them
-	hosts  map[string]*host
-	wake   chan struct{}
-	full   sync.Once // logs that maxHostnames was reached
+	mu       sync.RWMutex
+	wanted   map[string][]string // hostnames by the member that publishes them
+	hosts    map[string]*host
+	wake     chan struct{}
+	full     sync.Once          // logs that maxHostnames was reached
+	failures federation.OnceLog // logs each hostname that cannot be resolved once
 }
 
 type host struct {
@@ -177,6 +180,16 @@ func (h *Hostnames) update(name string, addrs [2][]netip.Addr, answered [2]bool,
 		}
 	}
 	e.due = time.Now().Add(next)
+	if !answered[0] && !answered[1] {
+		h.failures.Warning(name, fmt.Sprintf("cannot resolve ingress hostname %s through this server: its shard counts only with addresses", name))
+	}
+}
+
+// publishable reports whether ip may stand for a load balancer in the
+// federation zone: never a loopback, link-local, multicast or unspecified
+// address, which a hostname could name to publish this host's own.
+func publishable(ip netip.Addr) bool {
+	return !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !ip.IsMulticast() && !ip.IsUnspecified()
 }
 
 // resolve asks for the A and AAAA records of name. A family whose question
@@ -233,11 +246,11 @@ func ServerLookup(addr string) func(ctx context.Context, name string, qtype uint
 			ttl = min(ttl, rr.Header().Ttl)
 			switch rr := rr.(type) {
 			case *dns.A:
-				if ip, ok := netip.AddrFromSlice(rr.A); ok && qtype == dns.TypeA {
+				if ip, ok := netip.AddrFromSlice(rr.A); ok && qtype == dns.TypeA && publishable(ip.Unmap()) {
 					addrs = append(addrs, ip.Unmap())
 				}
 			case *dns.AAAA:
-				if ip, ok := netip.AddrFromSlice(rr.AAAA); ok && qtype == dns.TypeAAAA {
+				if ip, ok := netip.AddrFromSlice(rr.AAAA); ok && qtype == dns.TypeAAAA && publishable(ip) {
 					addrs = append(addrs, ip)
 				}
 			}

@@ -339,3 +339,27 @@ func TestHostnameShardCountsOnceResolved(t *testing.T) {
 	close(resolved)
 	fx.expect(test.Case{Qname: webEast1b, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webEast1b + " 17 IN A 198.51.100.7")}})
 }
+
+// TestServerLookupDropsHostAddresses: a load balancer hostname that names
+// loopback or link-local addresses cannot publish this host's own in the
+// federation zone.
+func TestServerLookupDropsHostAddresses(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		for _, a := range []string{"127.0.0.1", "169.254.169.254", "198.51.100.7"} {
+			m.Answer = append(m.Answer, test.A(r.Question[0].Name+" 30 IN A "+a))
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	addrs, ttl, err := ServerLookup(pc.LocalAddr().String())(context.Background(), "lb.example.net.", dns.TypeA)
+	if err != nil || ttl != 30 || len(addrs) != 1 || addrs[0] != netip.MustParseAddr("198.51.100.7") {
+		t.Errorf("Expected only 198.51.100.7 with TTL 30, got %v %d %v", addrs, ttl, err)
+	}
+}

@@ -69,16 +69,16 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 		selected = func(o *metav1.ListOptions) { o.LabelSelector = opts.Selector }
 	}
 	services := client.CoreV1().Services(metav1.NamespaceAll)
-	c.services = c.informer("services", &corev1.Service{}, c.slimService, nil, listWatch(client, "services",
+	c.services = c.informer("services", &corev1.Service{}, c.toService, nil, listWatch(client, "services",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
 		services.Watch, &c.contact, selected))
 	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceAll)
-	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, slimEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
+	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, toEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
 		slices.Watch, &c.contact, selected))
 	c.exportedOnly = opts.Exported
 	if opts.Exported && opts.Metadata != nil {
-		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, slimExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
+		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, toExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
 	}
 	if nodes.All || nodes.Name != "" {
 		var tweak func(*metav1.ListOptions)
@@ -89,12 +89,12 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 		if opts.Metadata != nil {
 			// Only metadata crosses the wire: labels are all topology needs.
 			api := opts.Metadata.Resource(corev1.SchemeGroupVersion.WithResource("nodes"))
-			c.nodes = c.informer("nodes", &metav1.PartialObjectMetadata{}, slimNode, nil, listWatch(opts.Metadata, "nodes",
+			c.nodes = c.informer("nodes", &metav1.PartialObjectMetadata{}, toNode, nil, listWatch(opts.Metadata, "nodes",
 				func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
 				api.Watch, &c.contact, tweak))
 		} else {
 			api := client.CoreV1().Nodes()
-			c.nodes = c.informer("nodes", &corev1.Node{}, slimNode, nil, listWatch(client, "nodes",
+			c.nodes = c.informer("nodes", &corev1.Node{}, toNode, nil, listWatch(client, "nodes",
 				func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
 				api.Watch, &c.contact, tweak))
 		}
@@ -150,15 +150,14 @@ func listWatch(
 }
 
 func sliceServiceKey(obj any) ([]string, error) {
-	s, ok := obj.(*discoveryv1.EndpointSlice)
+	s, ok := obj.(*endpointSlice)
 	if !ok {
 		return nil, errors.New("not an EndpointSlice")
 	}
-	svc := s.Labels[discoveryv1.LabelServiceName]
-	if svc == "" {
+	if s.service == "" {
 		return nil, nil
 	}
-	return []string{s.Namespace + "/" + svc}, nil
+	return []string{s.namespace + "/" + s.service}, nil
 }
 
 func (c *Cluster) informers() []cache.SharedIndexInformer {

@@ -54,8 +54,8 @@ func TestClusterShardFollowsWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "service", func() bool { return c.Shard("ns", "web").Kind == ClusterIP })
-	if got := c.Service("ns", "web"); got.Annotations != nil {
-		t.Errorf("Expected a slim cached service, got annotations %v", got.Annotations)
+	if got := c.service("ns", "web"); got.policy.MinReady != 0 || got.policy.PreferRegions != nil {
+		t.Errorf("Expected no policy from unrelated annotations, got %+v", got.policy)
 	}
 	if c.Shard("ns", "web").Healthy {
 		t.Error("Expected a service without endpoints to be unhealthy")
@@ -69,7 +69,7 @@ func TestClusterShardFollowsWatch(t *testing.T) {
 	if _, err := client.DiscoveryV1().EndpointSlices("ns").Create(ctx, es, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "slice", func() bool { return len(c.EndpointSlices("ns", "web")) == 1 })
+	eventually(t, "slice", func() bool { return len(c.endpointSlices("ns", "web")) == 1 })
 	if c.Shard("ns", "web").Healthy {
 		t.Error("Expected a not-ready endpoint to leave the service unhealthy")
 	}

@@ -95,15 +95,6 @@ func endAfter(ctx context.Context, d time.Duration) watch.Interface {
 	return w
 }
 
-// slimExport keeps of a ServiceExport its namespace and name.
-func slimExport(obj any) (any, error) {
-	m, ok := obj.(*metav1.PartialObjectMetadata)
-	if !ok {
-		return obj, nil
-	}
-	return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, ResourceVersion: m.ResourceVersion}}, nil
-}
-
 // exported reports whether the Service namespace/name is a shard as far as
 // ServiceExports go: always when only exported Services are not asked for.
 func (c *Cluster) exported(namespace, name string) bool {

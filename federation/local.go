@@ -2,8 +2,6 @@ package federation
 
 import (
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 // LocalCluster is the cluster this CoreDNS serves, read through a watch of
@@ -24,8 +22,8 @@ func (l *LocalCluster) Shard(namespace, name string) Shard { return l.watch.Shar
 
 // Headless reports whether namespace has a headless Service called name.
 func (l *LocalCluster) Headless(namespace, name string) bool {
-	svc := l.watch.Service(namespace, name)
-	return svc != nil && svc.Spec.ClusterIP == corev1.ClusterIPNone
+	svc := l.watch.service(namespace, name)
+	return svc != nil && svc.kind == Headless
 }
 
 // NodeTopology returns the zone and region labels of the watched node.

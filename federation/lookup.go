@@ -3,33 +3,29 @@ package federation
 import (
 	"errors"
 	"fmt"
-
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Lookups of a Cluster: they read the informers' caches only.
 
-// Service returns the cached Service namespace/name, or nil.
-func (c *Cluster) Service(namespace, name string) *corev1.Service {
+// service returns the cached Service namespace/name, or nil.
+func (c *Cluster) service(namespace, name string) *service {
 	obj, ok, err := c.services.GetIndexer().GetByKey(namespace + "/" + name)
 	if err != nil || !ok {
 		return nil
 	}
-	svc, _ := obj.(*corev1.Service)
+	svc, _ := obj.(*service)
 	return svc
 }
 
-// EndpointSlices returns the cached EndpointSlices of Service namespace/name.
-func (c *Cluster) EndpointSlices(namespace, name string) []*discoveryv1.EndpointSlice {
+// endpointSlices returns the cached EndpointSlices of Service namespace/name.
+func (c *Cluster) endpointSlices(namespace, name string) []*endpointSlice {
 	objs, err := c.slices.GetIndexer().ByIndex(serviceIndex, namespace+"/"+name)
 	if err != nil || len(objs) == 0 {
 		return nil
 	}
-	slices := make([]*discoveryv1.EndpointSlice, 0, len(objs))
+	slices := make([]*endpointSlice, 0, len(objs))
 	for _, o := range objs {
-		if s, ok := o.(*discoveryv1.EndpointSlice); ok {
+		if s, ok := o.(*endpointSlice); ok {
 			slices = append(slices, s)
 		}
 	}
@@ -57,13 +53,13 @@ func (c *Cluster) view(namespace, name string) view {
 	if hit {
 		return v
 	}
-	svc := c.Service(namespace, name)
+	svc := c.service(namespace, name)
 	if svc == nil || !c.exported(namespace, name) {
 		return view{shard: Shard{Kind: Missing}} // not remembered, so asking cannot grow the memo
 	}
-	slices := c.EndpointSlices(namespace, name)
-	v.shard = NewShard(svc, slices)
-	v.published, v.ok = c.publishedShard(svc, slices, v.shard.Policy)
+	slices := c.endpointSlices(namespace, name)
+	v.shard = newShard(svc, slices)
+	v.published, v.ok = c.publishedShard(svc, slices)
 	c.views.put(gen, key, v)
 	return v
 }
@@ -77,11 +73,11 @@ func (c *Cluster) NodeTopology(node string) (Topology, error) {
 	if n == nil {
 		return Topology{}, fmt.Errorf("node %q not found", node)
 	}
-	return TopologyFromLabels(n.Labels)
+	return n.topo, n.err
 }
 
-// node returns the cached metadata of the Node called name, or nil.
-func (c *Cluster) node(name string) *metav1.PartialObjectMetadata {
+// node returns the cached Node called name, or nil.
+func (c *Cluster) node(name string) *node {
 	if c.nodes == nil || name == "" {
 		return nil
 	}
@@ -89,6 +85,6 @@ func (c *Cluster) node(name string) *metav1.PartialObjectMetadata {
 	if err != nil || !ok {
 		return nil
 	}
-	n, _ := obj.(*metav1.PartialObjectMetadata)
+	n, _ := obj.(*node)
 	return n
 }

@@ -95,8 +95,8 @@ func TestMinReady(t *testing.T) {
 	if !c.WaitForSync(5 * time.Second) {
 		t.Fatal("Caches did not sync")
 	}
-	if got := c.Service("ns", "web").Annotations; len(got) != 1 || got[AnnotationMinReady] != "3" {
-		t.Errorf("Expected the cache to keep the policy annotations only, got %v", got)
+	if got := c.service("ns", "web").policy; got.MinReady != 3 {
+		t.Errorf("Expected the cache to keep min-ready 3, got %+v", got)
 	}
 	eps := make([]discoveryv1.Endpoint, 0, 3)
 	for i, addr := range []string{"10.1.0.1", "10.1.0.2", "10.1.0.3"} {
@@ -113,8 +113,8 @@ func TestMinReady(t *testing.T) {
 		}
 		n := i + 1
 		eventually(t, "the slice", func() bool {
-			s := c.EndpointSlices("ns", "web")
-			return len(s) == 1 && len(s[0].Endpoints) == n
+			s := c.endpointSlices("ns", "web")
+			return len(s) == 1 && s[0].ready == n
 		})
 		_, published := c.PublishedShard("ns", "web")
 		if healthy := c.Shard("ns", "web").Healthy; healthy != (n >= 3) || published != (n >= 3) {

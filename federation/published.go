@@ -1,13 +1,8 @@
 package federation
 
 import (
-	"net/netip"
 	"slices"
 	"strings"
-
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // PublishedShard returns the cluster's shard of the service namespace/name
@@ -29,37 +24,24 @@ func (c *Cluster) Published(namespace, name string) (PublishedShard, bool, Level
 	return v.published, v.ok, v.shard.Policy.Scope
 }
 
-// publishedShard computes the published shard of svc, of policy, from its
+// publishedShard computes the published shard of svc from its
 // EndpointSlices.
-func (c *Cluster) publishedShard(svc *corev1.Service, endpointSlices []*discoveryv1.EndpointSlice, policy Policy) (PublishedShard, bool) {
-	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+func (c *Cluster) publishedShard(svc *service, endpointSlices []*endpointSlice) (PublishedShard, bool) {
+	if svc == nil || !svc.loadBalancer || (len(svc.ingress) == 0 && len(svc.hostnames) == 0) {
 		return PublishedShard{}, false
 	}
-	s := PublishedShard{Cluster: c.name}
-	for _, in := range svc.Status.LoadBalancer.Ingress {
-		if ip, err := netip.ParseAddr(in.IP); err == nil && !slices.Contains(s.Ingress, ip.Unmap()) {
-			s.Ingress = append(s.Ingress, ip.Unmap())
-		}
-		if h, ok := hostname(in.Hostname); ok && !slices.Contains(s.Hostnames, h) {
-			s.Hostnames = append(s.Hostnames, h)
-		}
+	if readyEndpoints(endpointSlices) < max(1, svc.policy.MinReady) {
+		return PublishedShard{}, false // below its min-ready (SPEC 10)
 	}
-	if len(s.Ingress) == 0 && len(s.Hostnames) == 0 {
-		return PublishedShard{}, false
-	}
+	s := PublishedShard{Cluster: c.name, Ingress: svc.ingress, Hostnames: svc.hostnames}
 	for _, es := range endpointSlices {
-		for _, e := range es.Endpoints {
-			if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
-				continue
-			}
+		for _, p := range es.places {
 			var topo Topology
-			if e.NodeName != nil {
-				if n := c.node(*e.NodeName); n != nil {
-					topo, _ = TopologyFromLabels(n.Labels)
-				}
+			if n := c.node(text(p.node)); n != nil && n.err == nil {
+				topo = n.topo
 			}
-			if e.Zone != nil && IsDNS1123Label(*e.Zone) {
-				topo.Zone = *e.Zone
+			if z := text(p.zone); z != "" {
+				topo.Zone = z
 			}
 			if topo.Zone != "" && !slices.Contains(s.Zones, topo.Zone) {
 				s.Zones = append(s.Zones, topo.Zone)
@@ -68,9 +50,6 @@ func (c *Cluster) publishedShard(svc *corev1.Service, endpointSlices []*discover
 				s.Region = topo.Region
 			}
 		}
-	}
-	if readyEndpoints(endpointSlices) < max(1, policy.MinReady) {
-		return PublishedShard{}, false // below its min-ready (SPEC 10)
 	}
 	if s.Region == "" {
 		s.Region = c.anyRegion()
@@ -85,12 +64,8 @@ func (c *Cluster) anyRegion() string {
 		return ""
 	}
 	for _, obj := range c.nodes.GetStore().List() {
-		n, ok := obj.(*metav1.PartialObjectMetadata)
-		if !ok {
-			continue
-		}
-		if t, err := TopologyFromLabels(n.Labels); err == nil && t.Region != "" {
-			return t.Region
+		if n, ok := obj.(*node); ok && n.err == nil && n.topo.Region != "" {
+			return n.topo.Region
 		}
 	}
 	return ""
@@ -100,11 +75,11 @@ func (c *Cluster) anyRegion() string {
 // and returns the ingress hostnames among them.
 func (c *Cluster) CountPublished() (n int, hostnames []string) {
 	for _, obj := range c.services.GetStore().List() {
-		svc := obj.(*corev1.Service)
-		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		svc, ok := obj.(*service)
+		if !ok || !svc.loadBalancer {
 			continue // never published: spare the lookups
 		}
-		if v := c.view(svc.Namespace, svc.Name); v.ok {
+		if v := c.view(svc.namespace, svc.name); v.ok {
 			n++
 			hostnames = append(hostnames, v.published.Hostnames...)
 		}

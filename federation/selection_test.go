@@ -149,9 +149,6 @@ func TestNodesByMetadata(t *testing.T) {
 	if topo, err := c.NodeTopology("n1"); err != nil || topo != (Topology{Zone: "z1", Region: "r1"}) {
 		t.Errorf("Expected z1/r1 from the node's metadata, got %+v %v", topo, err)
 	}
-	if n := c.node("n1"); len(n.Labels) != 2 {
-		t.Errorf("Expected only the topology labels kept, got %v", n.Labels)
-	}
 	for _, a := range client.Actions() {
 		if a.GetResource().Resource == "nodes" {
 			t.Errorf("Expected no full read of nodes, got %s", a.GetVerb())

@@ -36,6 +36,25 @@ func TestEndpointReady(t *testing.T) {
 	}
 }
 
+// cachedService is svc as the cache keeps it, nil for nil.
+func cachedService(svc *corev1.Service) *service {
+	if svc == nil {
+		return nil
+	}
+	obj, _ := (&Cluster{}).toService(svc)
+	return obj.(*service)
+}
+
+// cachedSlices are slices as the cache keeps them.
+func cachedSlices(slices ...*discoveryv1.EndpointSlice) []*endpointSlice {
+	cached := make([]*endpointSlice, 0, len(slices))
+	for _, s := range slices {
+		obj, _ := toEndpointSlice(s)
+		cached = append(cached, obj.(*endpointSlice))
+	}
+	return cached
+}
+
 func TestNewShard(t *testing.T) {
 	clusterIP := &corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1", ClusterIPs: []string{"10.0.0.1", "fd00::1"}}}
 	headless := &corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone}}
@@ -61,7 +80,7 @@ func TestNewShard(t *testing.T) {
 		{external, nil, ExternalName, true, nil},
 	}
 	for i, tc := range tests {
-		s := NewShard(tc.svc, tc.slices)
+		s := newShard(cachedService(tc.svc), cachedSlices(tc.slices...))
 		var addrs []string
 		for _, a := range s.Addresses {
 			addrs = append(addrs, a.String())
@@ -70,12 +89,12 @@ func TestNewShard(t *testing.T) {
 			t.Errorf("Test %d: expected kind %d healthy %v %v, got %d %v %v", i, tc.kind, tc.healthy, tc.addrs, s.Kind, s.Healthy, addrs)
 		}
 	}
-	if s := NewShard(external, nil); s.ExternalName != "db.example.org" {
+	if s := newShard(cachedService(external), nil); s.ExternalName != "db.example.org" {
 		t.Errorf("Expected external name db.example.org, got %q", s.ExternalName)
 	}
 	// A ClusterIP service without the ClusterIPs list (older objects).
 	old := &corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.9"}}
-	if s := NewShard(old, nil); len(s.Addresses) != 1 || s.Addresses[0] != netip.MustParseAddr("10.0.0.9") {
+	if s := newShard(cachedService(old), nil); len(s.Addresses) != 1 || s.Addresses[0] != netip.MustParseAddr("10.0.0.9") {
 		t.Errorf("Expected 10.0.0.9, got %v", s.Addresses)
 	}
 }

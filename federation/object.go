@@ -1,0 +1,121 @@
+package federation
+
+import (
+	"net/netip"
+	"slices"
+	"unique"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The caches hold objects of these types, not the API's: each keeps only
+// what answers need, already parsed (as CoreDNS's plugin/kubernetes/object
+// does), so a watched Service with its EndpointSlice costs a few hundred
+// bytes. Transforms (transform.go) make them before an object enters a
+// cache. They are never modified once cached; DeepCopyObject copies them
+// all the same, as runtime.Object promises.
+
+// objectMeta is what a cached object keeps of its metadata: enough for the
+// informer's keys and its resync checks, which read it through
+// GetObjectMeta (metav1.ObjectMetaAccessor).
+type objectMeta struct{ name, namespace, version string }
+
+func newObjectMeta(m metav1.Object) objectMeta {
+	return objectMeta{name: m.GetName(), namespace: m.GetNamespace(), version: m.GetResourceVersion()}
+}
+
+// GetObjectMeta implements metav1.ObjectMetaAccessor.
+func (m *objectMeta) GetObjectMeta() metav1.Object {
+	return &metav1.ObjectMeta{Name: m.name, Namespace: m.namespace, ResourceVersion: m.version}
+}
+
+// GetObjectKind implements runtime.Object.
+func (m *objectMeta) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+// service is a cached Service.
+type service struct {
+	objectMeta
+	kind         Kind // ClusterIP, Headless or ExternalName
+	loadBalancer bool
+	clusterIPs   []netip.Addr
+	externalName string
+	// ingress and hostnames are a LoadBalancer's ingress IPs and valid
+	// hostnames (lower-case, fully qualified), each once.
+	ingress   []netip.Addr
+	hostnames []string
+	policy    Policy // of the annotations whose values parse (SPEC 10)
+}
+
+// DeepCopyObject implements runtime.Object.
+func (s *service) DeepCopyObject() runtime.Object {
+	c := *s
+	c.clusterIPs, c.ingress, c.hostnames = slices.Clone(s.clusterIPs), slices.Clone(s.ingress), slices.Clone(s.hostnames)
+	c.policy.PreferRegions = slices.Clone(s.policy.PreferRegions)
+	return &c
+}
+
+// endpointSlice is a cached EndpointSlice: of its endpoints, only the
+// ready ones with an address (SPEC 2.1) count, and only that is kept.
+type endpointSlice struct {
+	objectMeta
+	service string // the kubernetes.io/service-name label
+	family  family
+	ready   int          // ready endpoints with an address
+	addrs   []netip.Addr // their IP addresses, each once (none for FQDN)
+	places  []place      // their nodes and zones, each pair once
+}
+
+// family is an EndpointSlice's address type.
+type family uint8
+
+const (
+	familyIPv4 family = iota
+	familyIPv6
+	familyFQDN
+)
+
+// place is where a ready endpoint runs: its node and its zone (a DNS
+// label, else none). Names repeat across thousands of endpoints, so they
+// are interned.
+type place struct{ node, zone unique.Handle[string] }
+
+// DeepCopyObject implements runtime.Object.
+func (s *endpointSlice) DeepCopyObject() runtime.Object {
+	c := *s
+	c.addrs, c.places = slices.Clone(s.addrs), slices.Clone(s.places)
+	return &c
+}
+
+// intern returns the handle of s, the zero handle for "".
+func intern(s string) unique.Handle[string] {
+	if s == "" {
+		return unique.Handle[string]{}
+	}
+	return unique.Make(s)
+}
+
+// text returns the string of an interned handle.
+func text(h unique.Handle[string]) string {
+	if h == (unique.Handle[string]{}) {
+		return ""
+	}
+	return h.Value()
+}
+
+// node is a cached Node: its topology labels, or why they are not valid.
+type node struct {
+	objectMeta
+	topo Topology
+	err  error
+}
+
+// DeepCopyObject implements runtime.Object.
+func (n *node) DeepCopyObject() runtime.Object { c := *n; return &c }
+
+// export is a cached ServiceExport: its namespace and name say all.
+type export struct{ objectMeta }
+
+// DeepCopyObject implements runtime.Object.
+func (e *export) DeepCopyObject() runtime.Object { c := *e; return &c }

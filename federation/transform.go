@@ -1,0 +1,151 @@
+package federation
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The informers' transforms: each turns an API object into the compact
+// type the cache keeps (object.go) before it enters the cache. Objects of
+// another type (cache.DeletedFinalStateUnknown) pass through unchanged.
+
+func (c *Cluster) toService(obj any) (any, error) {
+	s, ok := obj.(*corev1.Service)
+	if !ok {
+		return obj, nil
+	}
+	svc := &service{objectMeta: newObjectMeta(s), kind: ClusterIP}
+	svc.policy, _ = ParsePolicy(c.policyAnnotations(s))
+	switch {
+	case s.Spec.Type == corev1.ServiceTypeExternalName:
+		svc.kind, svc.externalName = ExternalName, s.Spec.ExternalName
+		return svc, nil
+	case s.Spec.ClusterIP == corev1.ClusterIPNone:
+		svc.kind = Headless
+	default:
+		svc.clusterIPs = clusterIPs(s.Spec)
+	}
+	if s.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return svc, nil
+	}
+	svc.loadBalancer = true
+	for _, in := range s.Status.LoadBalancer.Ingress {
+		if ip, err := netip.ParseAddr(in.IP); err == nil && !slices.Contains(svc.ingress, ip.Unmap()) {
+			svc.ingress = append(svc.ingress, ip.Unmap())
+		}
+		if h, ok := hostname(in.Hostname); ok && !slices.Contains(svc.hostnames, h) {
+			svc.hostnames = append(svc.hostnames, h)
+		}
+	}
+	return svc, nil
+}
+
+// clusterIPs parses the cluster IPs of a Service, from ClusterIP when
+// ClusterIPs is empty (older objects).
+func clusterIPs(spec corev1.ServiceSpec) []netip.Addr {
+	ips := spec.ClusterIPs
+	if len(ips) == 0 && spec.ClusterIP != "" {
+		ips = []string{spec.ClusterIP}
+	}
+	addrs := make([]netip.Addr, 0, len(ips))
+	for _, a := range ips {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			addrs = append(addrs, ip.Unmap())
+		}
+	}
+	return addrs
+}
+
+// policyAnnotations returns the failover annotations of svc whose values
+// parse (SPEC 10), nil without any. A value that does not parse is logged
+// once and left out, so the default applies.
+func (c *Cluster) policyAnnotations(svc *corev1.Service) map[string]string {
+	var kept map[string]string
+	for _, key := range []string{AnnotationMinReady, AnnotationPreferRegions, AnnotationScope} {
+		v, ok := svc.Annotations[key]
+		if !ok {
+			continue
+		}
+		if _, errs := ParsePolicy(map[string]string{key: v}); len(errs) > 0 {
+			c.badAnnotations.Warning(svc.Namespace+"/"+svc.Name+"/"+key,
+				fmt.Sprintf("cluster %s, service %s/%s: %v; the default applies", c.name, svc.Namespace, svc.Name, errs[0]))
+			continue
+		}
+		if kept == nil {
+			kept = map[string]string{}
+		}
+		kept[key] = v
+	}
+	return kept
+}
+
+func toEndpointSlice(obj any) (any, error) {
+	s, ok := obj.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return obj, nil
+	}
+	es := &endpointSlice{objectMeta: newObjectMeta(s), service: s.Labels[discoveryv1.LabelServiceName]}
+	switch s.AddressType {
+	case discoveryv1.AddressTypeIPv4:
+		es.family = familyIPv4
+	case discoveryv1.AddressTypeIPv6:
+		es.family = familyIPv6
+	default:
+		es.family = familyFQDN
+	}
+	for _, e := range s.Endpoints {
+		if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
+			continue
+		}
+		es.ready++
+		if es.family != familyFQDN {
+			for _, a := range e.Addresses {
+				if ip, err := netip.ParseAddr(a); err == nil && !slices.Contains(es.addrs, ip.Unmap()) {
+					es.addrs = append(es.addrs, ip.Unmap())
+				}
+			}
+		}
+		var p place
+		if e.NodeName != nil {
+			p.node = intern(*e.NodeName)
+		}
+		if e.Zone != nil && IsDNS1123Label(*e.Zone) {
+			p.zone = intern(*e.Zone)
+		}
+		if !slices.Contains(es.places, p) {
+			es.places = append(es.places, p)
+		}
+	}
+	return es, nil
+}
+
+// toNode keeps of a Node, read in full or by its metadata, its name and
+// topology.
+func toNode(obj any) (any, error) {
+	var meta metav1.ObjectMeta
+	switch n := obj.(type) {
+	case *corev1.Node:
+		meta = n.ObjectMeta
+	case *metav1.PartialObjectMetadata:
+		meta = n.ObjectMeta
+	default:
+		return obj, nil
+	}
+	n := &node{objectMeta: newObjectMeta(&meta)}
+	n.topo, n.err = TopologyFromLabels(meta.Labels)
+	return n, nil
+}
+
+// toExport keeps of a ServiceExport its namespace and name.
+func toExport(obj any) (any, error) {
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return obj, nil
+	}
+	return &export{objectMeta: newObjectMeta(m)}, nil
+}

@@ -76,7 +76,7 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 		}
 	}
 
-	hostsSrv, hostsPort, _, err := startServer(coredns, dir, "hosts", `.:%[2]d {
+	hostsSrv, err := startServer(coredns, dir, "hosts", `.:%[2]d {
 	bind %[1]s
 	errors
 	prometheus %[1]s:%[3]d
@@ -86,7 +86,7 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 		return err
 	}
 	defer hostsSrv.Stop()
-	fedSrv, fedPort, _, err := startServer(coredns, dir, "federation", `.:%[2]d {
+	fedSrv, err := startServer(coredns, dir, "federation", `.:%[2]d {
 	bind %[1]s
 	errors
 	prometheus %[1]s:%[3]d
@@ -104,7 +104,7 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 		return err
 	}
 	defer fedSrv.Stop()
-	whoamiSrv, whoamiPort, _, err := startServer(coredns, dir, "whoami", `.:%[2]d {
+	whoamiSrv, err := startServer(coredns, dir, "whoami", `.:%[2]d {
 	bind %[1]s
 	whoami
 }`)
@@ -114,11 +114,11 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 	defer whoamiSrv.Stop()
 
 	scenarios := []scenario{
-		{"hosts (baseline)", hostsPort, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
-		{"federation: local answer", fedPort, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
-		{"federation: chased CNAME", fedPort, filepath.Join(dir, "down.txt"), []uint16{dns.TypeCNAME, dns.TypeA}},
-		{"federation: zone level name", fedPort, filepath.Join(dir, "zone.txt"), []uint16{dns.TypeA}},
-		{"whoami (ceiling)", whoamiPort, filepath.Join(dir, "up.txt"), nil},
+		{"hosts (baseline)", hostsSrv.port, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
+		{"federation: local answer", fedSrv.port, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
+		{"federation: chased CNAME", fedSrv.port, filepath.Join(dir, "down.txt"), []uint16{dns.TypeCNAME, dns.TypeA}},
+		{"federation: zone level name", fedSrv.port, filepath.Join(dir, "zone.txt"), []uint16{dns.TypeA}},
+		{"whoami (ceiling)", whoamiSrv.port, filepath.Join(dir, "up.txt"), nil},
 	}
 	// Every scenario must give the answer it is named for before it is
 	// measured: a chased CNAME must come with the target's address.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 		if err := c.Seed(testbed.Shard{Cluster: name, Region: "r1", Zone: fmt.Sprintf("z%d", i), Ingress: "203.0.113.1"}); err != nil {
 			return err
 		}
-		if err := populate(c, *scale); err != nil {
+		if err := populate(c, *scale, 0); err != nil {
 			return err
 		}
 	}
@@ -61,6 +62,7 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 	base, err := measure(coredns, dir, "base", `.:%[2]d {
 	bind %[1]s
 	prometheus %[1]s:%[3]d
+	pprof %[1]s:%[4]d
 	whoami
 }`, nil)
 	if err != nil {
@@ -70,6 +72,7 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 	k8s, err := measure(coredns, dir, "kubernetes", `.:%[2]d {
 	bind %[1]s
 	prometheus %[1]s:%[3]d
+	pprof %[1]s:%[4]d
 	kubernetes cluster.local {
 		kubeconfig `+kc("m1")+`
 	}
@@ -84,6 +87,7 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 	fed, err := measure(coredns, dir, "federation", `.:%[2]d {
 	bind %[1]s
 	prometheus %[1]s:%[3]d
+	pprof %[1]s:%[4]d
 	federation cluster.local example.com {
 		myfed example.com
 		kubeconfig `+kc("m1")+`
@@ -97,7 +101,7 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 	fmt.Fprintf(report, "## Memory and sync time at scale\n\n")
 	fmt.Fprintf(report, "4 clusters of %d Services, each with one EndpointSlice of 3 endpoints, created through the API in %v. Memory once synced; per cluster = (process - whoami base) / clusters watched.\n\n", *scale, created.Round(time.Second))
-	fmt.Fprintf(report, "Memory is the median of %d samples a second apart, with their spread (largest minus smallest).\n\n", memorySamples)
+	fmt.Fprintf(report, "Memory is the median of %d samples a second apart, each right after a garbage collection, with their spread (largest minus smallest).\n\n", memorySamples)
 	fmt.Fprintf(report, "| CoreDNS with | clusters watched | sync time | RSS | Go heap in use | heap per %d services | RSS per %d services |\n|---|---|---|---|---|---|---|\n", *scale, *scale)
 	row := func(name string, n int, f footprint) {
 		fmt.Fprintf(report, "| %s | %d | %v | %s ± %s | %s ± %s | %s | %s |\n", name, n, f.sync.Round(time.Millisecond), mib(f.rss), mib(f.rssSpread), mib(f.heap), mib(f.heapSpread),
@@ -111,15 +115,17 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 }
 
 // populate creates n Services with one EndpointSlice of three ready
-// endpoints each, with 16 writers in parallel.
-func populate(c *testbed.Cluster, n int) error {
+// endpoints each, with 16 writers in parallel; every selectedEvery-th
+// Service (none for 0), from the first, and its slice carry the
+// selector's label.
+func populate(c *testbed.Cluster, n, selectedEvery int) error {
 	work := make(chan int)
 	errs := make(chan error, 16)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
 			for i := range work {
-				if err := createService(c, i); err != nil {
+				if err := createService(c, i, selectedEvery > 0 && i%selectedEvery == 0); err != nil {
 					errs <- err
 					return
 				}
@@ -145,12 +151,16 @@ func populate(c *testbed.Cluster, n int) error {
 	}
 }
 
-func createService(c *testbed.Cluster, i int) error {
+func createService(c *testbed.Cluster, i int, selected bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("svc-%d", i)
+	labels := map[string]string{}
+	if selected {
+		labels[testbed.SelectorLabel] = "true"
+	}
 	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testbed.Namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testbed.Namespace, Labels: labels},
 		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}, Selector: map[string]string{"app": name}},
 	}
 	if _, err := c.Client.CoreV1().Services(testbed.Namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
@@ -158,10 +168,11 @@ func createService(c *testbed.Cluster, i int) error {
 	}
 	ready, node, port, proto := true, testbed.Node, int32(80), corev1.ProtocolTCP
 	es := &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Name: name + "-abcde", Namespace: testbed.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: name}},
+		ObjectMeta:  metav1.ObjectMeta{Name: name + "-abcde", Namespace: testbed.Namespace, Labels: maps.Clone(labels)},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Ports:       []discoveryv1.EndpointPort{{Port: &port, Protocol: &proto}},
 	}
+	es.Labels[discoveryv1.LabelServiceName] = name
 	for j := range 3 {
 		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
 			Addresses:  []string{fmt.Sprintf("10.%d.%d.%d", 100+j, i/250, 1+i%250)},
@@ -232,11 +243,12 @@ func allOf(checks ...func(*testbed.CoreDNS, int) bool) func(*testbed.CoreDNS, in
 // lets it settle, reads its memory and stops it.
 func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, int) bool) (footprint, error) {
 	start := time.Now()
-	c, _, metrics, err := startServer(coredns, dir, name, corefile)
+	srv, err := startServer(coredns, dir, name, corefile)
 	if err != nil {
 		return footprint{}, err
 	}
-	defer c.Stop()
+	defer srv.Stop()
+	c, metrics := srv.CoreDNS, srv.metrics
 	deadline := time.Now().Add(5 * time.Minute)
 	for synced != nil && !synced(c, metrics) {
 		if time.Now().After(deadline) {
@@ -245,13 +257,18 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, 
 		time.Sleep(20 * time.Millisecond)
 	}
 	f := footprint{sync: time.Since(start)}
-	time.Sleep(5 * time.Second) // let the garbage collector catch up
-	// Several samples a second apart: the median is reported, and the
+	time.Sleep(5 * time.Second) // let the informers settle
+	// Several samples a second apart, each right after a garbage
+	// collection (pprof's heap?gc=1), so the heap is what is live, not
+	// where the collector happened to be: the median is reported, and the
 	// spread (largest minus smallest) beside it.
 	var rsss, heaps []int64
 	for range memorySamples {
 		r, err := rss(c.Pid())
 		if err != nil {
+			return f, err
+		}
+		if err := collect(srv.pprof, filepath.Join(*profiles, name+".heap")); err != nil {
 			return f, err
 		}
 		h, err := heapInUse(metrics)
@@ -264,6 +281,30 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, 
 	f.rss, f.rssSpread = medianSpread(rsss)
 	f.heap, f.heapSpread = medianSpread(heaps)
 	return f, nil
+}
+
+// collect has the server on pprof port collect its garbage, and saves
+// the heap profile it answers with at path when -profiles is set.
+func collect(port int, path string) error {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?gc=1", port))
+	if err != nil {
+		return fmt.Errorf("pprof: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	w := io.Discard
+	if *profiles != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
 }
 
 // memorySamples is how many times each footprint is read.

@@ -48,11 +48,14 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 		if c, ok := watches[key]; ok && cc.kubeconfig != "" {
 			return c, nil
 		}
-		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName)
+		// With a selector, what crosses the wire is small: compression
+		// would save little and costs every watch a gzip reader.
+		compressed := cfg.selector == ""
+		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName, compressed)
 		if err != nil {
 			return nil, err
 		}
-		meta, err := fed.NewMetadataClient(cc.rest, "coredns/"+pluginName)
+		meta, err := fed.NewMetadataClient(cc.rest, "coredns/"+pluginName, compressed)
 		if err != nil {
 			return nil, err
 		}

@@ -264,11 +264,11 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, 
 	// spread (largest minus smallest) beside it.
 	var rsss, heaps []int64
 	for range memorySamples {
-		r, err := rss(c.Pid())
-		if err != nil {
+		if err := collect(srv.pprof, filepath.Join(*profiles, name+".heap")); err != nil {
 			return f, err
 		}
-		if err := collect(srv.pprof, filepath.Join(*profiles, name+".heap")); err != nil {
+		r, err := rss(c.Pid())
+		if err != nil {
 			return f, err
 		}
 		h, err := heapInUse(metrics)

@@ -27,7 +27,7 @@ type Options struct {
 	Exported bool
 	// Metadata, when set, reads objects by their metadata only: Nodes
 	// (whose labels are all topology needs) and ServiceExports. Without
-	// it Nodes are read in full and trimmed.
+	// it Nodes are read in full and kept as compact objects.
 	Metadata metadata.Interface
 }
 

@@ -45,9 +45,9 @@ func RESTConfig(path, context string) (*rest.Config, error) {
 }
 
 // NewMetadataClient returns a client of objects' metadata for cfg, named
-// userAgent in the API's logs.
-func NewMetadataClient(cfg *rest.Config, userAgent string) (metadata.Interface, error) {
-	cfg = watchConfig(cfg, userAgent)
+// userAgent in the API's logs, asking for compressed responses or not.
+func NewMetadataClient(cfg *rest.Config, userAgent string, compressed bool) (metadata.Interface, error) {
+	cfg = watchConfig(cfg, userAgent, compressed)
 	client, err := metadata.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("metadata client: %w", err)
@@ -55,9 +55,10 @@ func NewMetadataClient(cfg *rest.Config, userAgent string) (metadata.Interface, 
 	return client, nil
 }
 
-// NewClient returns a clientset for cfg, named userAgent in the API's logs.
-func NewClient(cfg *rest.Config, userAgent string) (kubernetes.Interface, error) {
-	cfg = watchConfig(cfg, userAgent)
+// NewClient returns a clientset for cfg, named userAgent in the API's logs,
+// asking for compressed responses or not.
+func NewClient(cfg *rest.Config, userAgent string, compressed bool) (kubernetes.Interface, error) {
+	cfg = watchConfig(cfg, userAgent, compressed)
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
@@ -66,13 +67,13 @@ func NewClient(cfg *rest.Config, userAgent string) (kubernetes.Interface, error)
 }
 
 // watchConfig is cfg for the plugin's clients, named userAgent in the
-// API's logs. Responses come uncompressed: each open watch would otherwise
-// hold a gzip reader of about 40 KiB for as long as it runs, a fixed cost
-// of every watched cluster that outweighs what the few selected objects of
-// a watch would save on the wire.
-func watchConfig(cfg *rest.Config, userAgent string) *rest.Config {
+// API's logs. Without compression, a watch holds no gzip reader (about 40
+// KiB while the API server compresses its stream: the list a watch starts
+// with, and each relist); with it, large lists cross a WAN in a fraction of
+// their size.
+func watchConfig(cfg *rest.Config, userAgent string, compressed bool) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = userAgent
-	cfg.DisableCompression = true
+	cfg.DisableCompression = !compressed
 	return cfg
 }

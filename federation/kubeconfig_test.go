@@ -7,13 +7,16 @@ import (
 )
 
 // TestWatchConfig: the plugin's clients name themselves and ask for
-// uncompressed responses (no gzip reader held by every open watch),
-// without changing the configuration they are made from.
+// compressed responses or not, without changing the configuration they
+// are made from.
 func TestWatchConfig(t *testing.T) {
 	cfg := &rest.Config{Host: "https://127.0.0.1:6443", UserAgent: "kubectl"}
-	got := watchConfig(cfg, "coredns-federation/local")
+	got := watchConfig(cfg, "coredns-federation/local", false)
 	if got.UserAgent != "coredns-federation/local" || !got.DisableCompression {
 		t.Errorf("Expected the user agent and no compression, got %q, %v", got.UserAgent, got.DisableCompression)
+	}
+	if got := watchConfig(cfg, "coredns-federation/local", true); got.DisableCompression {
+		t.Error("Expected compression")
 	}
 	if cfg.UserAgent != "kubectl" || cfg.DisableCompression {
 		t.Errorf("Expected the given configuration unchanged, got %q, %v", cfg.UserAgent, cfg.DisableCompression)

@@ -67,13 +67,14 @@ type endpointSlice struct {
 	places  []place      // their nodes and zones, each pair once
 }
 
-// family is an EndpointSlice's address type.
+// family is an EndpointSlice's address type, as readiness counts it
+// (SPEC 2.1: a dual-stack pod counts once): IPv4, IPv6, or any other.
 type family uint8
 
 const (
 	familyIPv4 family = iota
 	familyIPv6
-	familyFQDN
+	familyOther // FQDN, or a type this code does not know
 )
 
 // place is where a ready endpoint runs: its node and its zone (a DNS

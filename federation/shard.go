@@ -27,7 +27,8 @@ type Shard struct {
 	Kind    Kind
 	Healthy bool
 	// Addresses are the cluster IPs of a ClusterIP service, or the ready
-	// endpoint addresses of a headless one.
+	// endpoint addresses of a headless one; shared with the cache: do not
+	// modify them.
 	Addresses []netip.Addr
 	// ExternalName is the target of an ExternalName service.
 	ExternalName string
@@ -69,7 +70,7 @@ func readyEndpoints(slices []*endpointSlice) int {
 	for _, s := range slices {
 		n[s.family] += s.ready
 	}
-	return max(n[familyIPv4], n[familyIPv6], n[familyFQDN])
+	return max(n[familyIPv4], n[familyIPv6], n[familyOther])
 }
 
 // readyAddresses returns the distinct IP addresses of ready endpoints in the

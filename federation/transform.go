@@ -58,7 +58,7 @@ func clusterIPs(spec corev1.ServiceSpec) []netip.Addr {
 			addrs = append(addrs, ip.Unmap())
 		}
 	}
-	return addrs
+	return slices.Clip(addrs) // shared by every shard of the Service: an append copies
 }
 
 // policyAnnotations returns the failover annotations of svc whose values
@@ -96,14 +96,14 @@ func toEndpointSlice(obj any) (any, error) {
 	case discoveryv1.AddressTypeIPv6:
 		es.family = familyIPv6
 	default:
-		es.family = familyFQDN
+		es.family = familyOther
 	}
 	for _, e := range s.Endpoints {
 		if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {
 			continue
 		}
 		es.ready++
-		if es.family != familyFQDN {
+		if s.AddressType != discoveryv1.AddressTypeFQDN {
 			for _, a := range e.Addresses {
 				if ip, err := netip.ParseAddr(a); err == nil && !slices.Contains(es.addrs, ip.Unmap()) {
 					es.addrs = append(es.addrs, ip.Unmap())

@@ -108,3 +108,79 @@ func TestToNode(t *testing.T) {
 		t.Errorf("Expected n2 with an error, got %+v", n)
 	}
 }
+
+// TestToEndpointSliceFamilies: readiness is counted per address type, and
+// addresses are parsed for every type but FQDN, known or not.
+func TestToEndpointSliceFamilies(t *testing.T) {
+	tests := []struct {
+		addressType discoveryv1.AddressType
+		addr        string
+		family      family
+		addrs       int
+	}{
+		{discoveryv1.AddressTypeIPv4, "10.1.0.1", familyIPv4, 1},
+		{discoveryv1.AddressTypeIPv6, "fd00::1", familyIPv6, 1},
+		{discoveryv1.AddressTypeFQDN, "a.example.org", familyOther, 0},
+		{"", "10.1.0.1", familyOther, 1},
+	}
+	for i, tc := range tests {
+		obj, _ := toEndpointSlice(slice(tc.addressType, endpoint(tc.addr, nil, nil)))
+		got := obj.(*endpointSlice)
+		if got.family != tc.family || got.ready != 1 || len(got.addrs) != tc.addrs {
+			t.Errorf("Test %d: expected family %d, 1 ready, %d addresses, got %d %d %v", i, tc.family, tc.addrs, got.family, got.ready, got.addrs)
+		}
+	}
+	if keys, err := sliceServiceKey(mustEndpointSlice(t, slice(discoveryv1.AddressTypeIPv4))); err != nil || keys != nil {
+		t.Errorf("Expected no index key for a slice without a service, got %v (%v)", keys, err)
+	}
+}
+
+func mustEndpointSlice(t *testing.T, es *discoveryv1.EndpointSlice) *endpointSlice {
+	t.Helper()
+	obj, err := toEndpointSlice(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj.(*endpointSlice)
+}
+
+// TestToServiceKinds: ExternalName and headless Services keep what their
+// answers need and no cluster IP; a copy shares nothing.
+func TestToServiceKinds(t *testing.T) {
+	c := &Cluster{}
+	obj, _ := c.toService(&corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "db.example.org"}})
+	if s := obj.(*service); s.kind != ExternalName || s.externalName != "db.example.org" || s.clusterIPs != nil {
+		t.Errorf("Expected an ExternalName service, got %+v", s)
+	}
+	obj, _ = c.toService(&corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, ClusterIPs: []string{corev1.ClusterIPNone}}})
+	if s := obj.(*service); s.kind != Headless || s.clusterIPs != nil {
+		t.Errorf("Expected a headless service, got %+v", s)
+	}
+	lb := loadBalancer("web", "203.0.113.1", "lb.example.com")
+	lb.Annotations = map[string]string{AnnotationPreferRegions: "r1,r2"}
+	obj, _ = c.toService(lb)
+	orig := obj.(*service)
+	cp := orig.DeepCopyObject().(*service)
+	if !reflect.DeepEqual(cp, orig) {
+		t.Fatalf("Expected an equal copy, got %+v", cp)
+	}
+	cp.ingress[0], cp.hostnames[0], cp.policy.PreferRegions[0] = netip.MustParseAddr("192.0.2.1"), "x.", "x"
+	if orig.ingress[0] == cp.ingress[0] || orig.hostnames[0] == "x." || orig.policy.PreferRegions[0] == "x" {
+		t.Errorf("Expected a deep copy, got shared slices: %+v", orig)
+	}
+}
+
+// TestToExport: a ServiceExport keeps its key; objects of other types
+// pass every transform unchanged.
+func TestToExport(t *testing.T) {
+	obj, _ := toExport(serviceExport("ns", "web"))
+	if key, err := cache.MetaNamespaceKeyFunc(obj); err != nil || key != "ns/web" {
+		t.Errorf("Expected the key ns/web, got %q (%v)", key, err)
+	}
+	gone := cache.DeletedFinalStateUnknown{Key: "ns/web"}
+	for name, transform := range map[string]cache.TransformFunc{"slice": toEndpointSlice, "node": toNode, "export": toExport} {
+		if obj, err := transform(gone); err != nil || obj != gone {
+			t.Errorf("%s: expected the tombstone unchanged, got %v (%v)", name, obj, err)
+		}
+	}
+}

@@ -225,7 +225,7 @@ func TestReadyDespiteUnreachableMember(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now: connections are refused
-	client, err := federation.NewClient(&rest.Config{Host: "https://" + addr}, "test")
+	client, err := federation.NewClient(&rest.Config{Host: "https://" + addr}, "test", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,7 +183,7 @@ func scaleReport(report *strings.Builder, bin, coredns, dir string) error {
 		watches int
 		t       flipTimes
 	}{{2, one}, {watched, ten}} {
-		fmt.Fprintf(report, "| %d (the local cluster and %d members) | %v | %v | %v | %v | %v | %v |\n", f.watches, f.watches-1,
+		fmt.Fprintf(report, "| %d (the local cluster and %d member(s)) | %v | %v | %v | %v | %v | %v |\n", f.watches, f.watches-1,
 			f.t.down.p50, f.t.down.max, f.t.up.p50, f.t.up.max, f.t.write.p50, f.t.write.max)
 	}
 	report.WriteString("\n")

@@ -266,6 +266,10 @@ func (c *Cluster) Synced() bool {
 	return since.IsZero() && c.HasSynced()
 }
 
+// Generation counts the changes of the cluster's objects: two lookups
+// between which it did not move read one state of the caches.
+func (c *Cluster) Generation() uint64 { return c.views.generation() }
+
 // LastChange returns when the cluster's objects or API state last changed.
 func (c *Cluster) LastChange() time.Time { return time.Unix(0, c.changes.Load()) }
 

@@ -39,5 +39,8 @@ func (l *LocalCluster) Synced() bool { return l.watch.Synced() }
 // zero time while it answers.
 func (l *LocalCluster) Down() (time.Time, error) { return l.watch.Down() }
 
+// Generation counts the changes of the local objects (Cluster.Generation).
+func (l *LocalCluster) Generation() uint64 { return l.watch.Generation() }
+
 // LastChange returns when the local objects or API state last changed.
 func (l *LocalCluster) LastChange() time.Time { return l.watch.LastChange() }

@@ -12,6 +12,10 @@ import (
 type Clusters interface {
 	// LocalSynced reports whether the local caches have synced (SPEC 3.5).
 	LocalSynced() bool
+	// LocalGeneration counts the changes of the local objects. A member
+	// may share the local watch: a decision that saw it move may have read
+	// two states of one Service, and is made again.
+	LocalGeneration() uint64
 	// Shard returns the local shard of namespace/name.
 	Shard(namespace, name string) federation.Shard
 	// Headless reports whether the local namespace has a headless Service
@@ -49,6 +53,8 @@ type MemberState struct {
 type watched struct{ ws Watchers }
 
 func (w *watched) LocalSynced() bool { return w.ws.Local.HasSynced() }
+
+func (w *watched) LocalGeneration() uint64 { return w.ws.Local.Generation() }
 
 func (w *watched) Shard(namespace, name string) federation.Shard {
 	return w.ws.Local.Shard(namespace, name)

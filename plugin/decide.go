@@ -81,9 +81,29 @@ func (d decision) metricLevel() string {
 	return levelNone
 }
 
+// decideAttempts bounds how often a decision is made again because the
+// local objects changed while it was made.
+const decideAttempts = 3
+
 // decide decides how the in-cluster name qname under the cluster zone zone
-// is answered at now (SPEC 1 to 3, 10).
+// is answered at now (SPEC 1 to 3, 10), from one state of the local
+// objects: a member may share the local watch, and a decision that read
+// the local shard before a change and that member's shard after it would
+// send the question to a shard that is no longer there. Such a decision
+// is made again; under a storm of changes, the last one stands.
 func (f *Federation) decide(qname, zone string, now time.Time) decision {
+	for range decideAttempts - 1 {
+		gen := f.clusters.LocalGeneration()
+		d := f.decideOnce(qname, zone, now)
+		if f.clusters.LocalGeneration() == gen {
+			return d
+		}
+	}
+	return f.decideOnce(qname, zone, now)
+}
+
+// decideOnce is decide, reading the caches as they are.
+func (f *Federation) decideOnce(qname, zone string, now time.Time) decision {
 	name, ok := federation.ParseServiceName(qname, zone)
 	if !ok {
 		return decision{path: pathNext, why: "not a federated name"}

@@ -18,7 +18,13 @@ type stubClusters struct {
 	unsettled bool                                   // some member's shards are not known yet
 	published map[string][]federation.PublishedShard // by namespace/name
 	scope     federation.Level                       // of every service, narrowest of its shards
+	gen       uint64                                 // LocalGeneration
+	// beforeShards, if set, runs as Shards is called: a change of the
+	// caches in the middle of a decision.
+	beforeShards func()
 }
+
+func (s *stubClusters) LocalGeneration() uint64 { return s.gen }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
 
@@ -38,6 +44,9 @@ func (s *stubClusters) HasMembers() bool { return len(s.members) > 0 }
 func (s *stubClusters) Settled(time.Time) bool { return !s.unsettled }
 
 func (s *stubClusters) Shards(namespace, name string, _ time.Time) ([]federation.PublishedShard, federation.Level) {
+	if s.beforeShards != nil {
+		s.beforeShards()
+	}
 	return s.published[namespace+"/"+name], s.scope
 }
 

@@ -55,6 +55,8 @@ var mutants = []mutant{
 		"Healthy: readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: svc.clusterIPs", "Healthy: readyEndpoints(slices) >= 1, Addresses: svc.clusterIPs", "TestMinReadyFailsOver"},
 	{"not-ready endpoints kept in the cache", "federation/transform.go",
 		"if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {", "if len(e.Addresses) == 0 {", "TestEndpointsNotReady"},
+	{"a decision mixes two states of the local watch", "plugin/decide.go",
+		"const decideAttempts = 3", "const decideAttempts = 1", ""},
 	{"prefer-regions ignored", "federation/policy.go",
 		"for _, r := range prefer {", "for _, r := range prefer[:0] {", "TestPreferRegions"},
 	{"scope ignored by the federation zone's walk", "plugin/decide.go",

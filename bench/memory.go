@@ -59,41 +59,20 @@ func memoryReport(report *strings.Builder, bin, coredns, dir string) error {
 	created := time.Since(start)
 
 	kc := func(name string) string { return bed.Cluster(name).Kubeconfig }
-	base, err := measure(coredns, dir, "base", `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	whoami
-}`, nil)
+	base, err := measure(coredns, dir, "base", measured("whoami"), nil)
 	if err != nil {
 		return err
 	}
 	last := fmt.Sprintf("svc-%d.%s.", *scale-1, testbed.Namespace)
-	k8s, err := measure(coredns, dir, "kubernetes", `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	kubernetes cluster.local {
-		kubeconfig `+kc("m1")+`
-	}
-}`, answered(last+"svc.cluster.local.", dns.RcodeSuccess))
+	k8s, err := measure(coredns, dir, "kubernetes", measured(kubernetesBlock(kc("m1"))), answered(last+"svc.cluster.local.", dns.RcodeSuccess))
 	if err != nil {
 		return err
 	}
-	var members strings.Builder
+	members := make([]string, 0, len(clusters))
 	for _, name := range clusters {
-		fmt.Fprintf(&members, "\t\tmember %s %s\n", name, kc(name))
+		members = append(members, "member "+name+" "+kc(name))
 	}
-	fed, err := measure(coredns, dir, "federation", `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	federation cluster.local example.com {
-		myfed example.com
-		kubeconfig `+kc("m1")+`
-		node `+testbed.Node+`
-`+members.String()+`	}
-}`, allOf(answeredA(last+"myfed.svc.cluster.local."), membersSynced(clusters)))
+	fed, err := measure(coredns, dir, "federation", measured(federationBlock(kc("m1"), members...)), allOf(answeredA(last+"myfed.svc.cluster.local."), membersSynced(clusters)))
 	if err != nil {
 		return err
 	}
@@ -281,6 +260,29 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, 
 	f.rss, f.rssSpread = medianSpread(rsss)
 	f.heap, f.heapSpread = medianSpread(heaps)
 	return f, nil
+}
+
+// measured is the Corefile template of a server whose memory is measured:
+// on loopback, with prometheus and pprof, and the plugin block given.
+func measured(block string) string {
+	return ".:%[2]d {\n\tbind %[1]s\n\tprometheus %[1]s:%[3]d\n\tpprof %[1]s:%[4]d\n\t" + block + "\n}"
+}
+
+// kubernetesBlock is a kubernetes plugin block reading kubeconfig, with
+// more properties.
+func kubernetesBlock(kubeconfig string, more ...string) string {
+	return pluginBlock("kubernetes cluster.local", append([]string{"kubeconfig " + kubeconfig}, more...))
+}
+
+// federationBlock is a federation plugin block of the federation myfed,
+// reading kubeconfig as the local cluster, with more properties (members,
+// services).
+func federationBlock(kubeconfig string, more ...string) string {
+	return pluginBlock("federation cluster.local example.com", append([]string{"myfed example.com", "kubeconfig " + kubeconfig, "node " + testbed.Node}, more...))
+}
+
+func pluginBlock(head string, lines []string) string {
+	return head + " {\n\t\t" + strings.Join(lines, "\n\t\t") + "\n\t}"
 }
 
 // collect has the server on pprof port collect its garbage, and saves

@@ -57,57 +57,27 @@ func scaleReport(report *strings.Builder, bin, coredns, dir string) error {
 		if err := c.WriteKubeconfig(kc, testbed.AdminToken); err != nil {
 			return err
 		}
-		memberLines[i] = fmt.Sprintf("\t\tmember %s %s\n", names[i], kc)
+		memberLines[i] = "member " + names[i] + " " + kc
 	}
 
-	base, err := measure(coredns, dir, "base", `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	whoami
-}`, nil)
+	base, err := measure(coredns, dir, "base", measured("whoami"), nil)
 	if err != nil {
 		return err
 	}
 	n := *scaleServices
 	lastName := func(i int) string { return fmt.Sprintf("svc-%d.%s.", i, testbed.Namespace) }
-	k8s, err := measure(coredns, dir, "kubernetes", `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	kubernetes cluster.local {
-		kubeconfig `+c.Kubeconfig+`
-	}
-}`, answered(lastName(n-1)+"svc.cluster.local.", dns.RcodeSuccess))
+	k8s, err := measure(coredns, dir, "kubernetes", measured(kubernetesBlock(c.Kubeconfig)), answered(lastName(n-1)+"svc.cluster.local.", dns.RcodeSuccess))
 	if err != nil {
 		return err
 	}
 	lastSelected := (n - 1) / selectedEvery * selectedEvery
 	label := testbed.SelectorLabel + "=true"
-	k8sSel, err := measure(coredns, dir, "kubernetes-labels", `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	kubernetes cluster.local {
-		kubeconfig `+c.Kubeconfig+`
-		labels `+label+`
-	}
-}`, answered(lastName(lastSelected)+"svc.cluster.local.", dns.RcodeSuccess))
+	k8sSel, err := measure(coredns, dir, "kubernetes-labels", measured(kubernetesBlock(c.Kubeconfig, "labels "+label)), answered(lastName(lastSelected)+"svc.cluster.local.", dns.RcodeSuccess))
 	if err != nil {
 		return err
 	}
 	federation := func(services string, members int) string {
-		return `.:%[2]d {
-	bind %[1]s
-	prometheus %[1]s:%[3]d
-	pprof %[1]s:%[4]d
-	federation cluster.local example.com {
-		myfed example.com
-		kubeconfig ` + c.Kubeconfig + `
-		node ` + testbed.Node + `
-		services ` + services + `
-` + strings.Join(memberLines[:members], "") + `	}
-}`
+		return measured(federationBlock(c.Kubeconfig, append([]string{"services " + services}, memberLines[:members]...)...))
 	}
 	all, err := measure(coredns, dir, "all", federation("all", scaleMembers),
 		allOf(answeredA(lastName(n-1)+"myfed.svc.cluster.local."), membersSynced(names)))

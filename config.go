@@ -48,14 +48,15 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 		if c, ok := watches[key]; ok && cc.kubeconfig != "" {
 			return c, nil
 		}
-		// With a selector, what crosses the wire is small: compression
-		// would save little and costs every watch a gzip reader.
-		compressed := cfg.selector == ""
-		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName, compressed)
+		// With a selector, the Services and EndpointSlices that cross the
+		// wire are few: compressing them would save little and costs each
+		// of their watches a gzip reader. Nodes (read by the metadata
+		// client) are all read, and stay compressed.
+		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName, cfg.selector == "")
 		if err != nil {
 			return nil, err
 		}
-		meta, err := fed.NewMetadataClient(cc.rest, "coredns/"+pluginName, compressed)
+		meta, err := fed.NewMetadataClient(cc.rest, "coredns/"+pluginName, true)
 		if err != nil {
 			return nil, err
 		}

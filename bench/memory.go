@@ -265,6 +265,7 @@ func measure(coredns, dir, name, corefile string, synced func(*testbed.CoreDNS, 
 // measured is the Corefile template of a server whose memory is measured:
 // on loopback, with prometheus and pprof, and the plugin block given.
 func measured(block string) string {
+	block = strings.ReplaceAll(block, "%", "%%") // a path may hold one
 	return ".:%[2]d {\n\tbind %[1]s\n\tprometheus %[1]s:%[3]d\n\tpprof %[1]s:%[4]d\n\t" + block + "\n}"
 }
 

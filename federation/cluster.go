@@ -41,7 +41,7 @@ type Cluster struct {
 	synced  atomic.Bool                 // latched: the caches have synced once
 	changes atomic.Int64                // unix nanoseconds of the last change
 
-	views memo[view]
+	views memo[View]
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -265,10 +265,6 @@ func (c *Cluster) Synced() bool {
 	since, _ := c.contact.down()
 	return since.IsZero() && c.HasSynced()
 }
-
-// Generation counts the changes of the cluster's objects: two lookups
-// between which it did not move read one state of the caches.
-func (c *Cluster) Generation() uint64 { return c.views.generation() }
 
 // LastChange returns when the cluster's objects or API state last changed.
 func (c *Cluster) LastChange() time.Time { return time.Unix(0, c.changes.Load()) }

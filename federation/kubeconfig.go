@@ -67,13 +67,13 @@ func NewClient(cfg *rest.Config, userAgent string, compressed bool) (kubernetes.
 }
 
 // watchConfig is cfg for the plugin's clients, named userAgent in the
-// API's logs. Without compression, a watch holds no gzip reader (about 40
-// KiB while the API server compresses its stream: the list a watch starts
-// with, and each relist); with it, large lists cross a WAN in a fraction of
-// their size.
+// API's logs. Without compression, a watch holds no gzip reader (its 32
+// KiB window and tables, while the API server compresses the stream: the
+// list a watch starts with, and each relist); with it, large lists cross a
+// WAN in a fraction of their size.
 func watchConfig(cfg *rest.Config, userAgent string, compressed bool) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = userAgent
-	cfg.DisableCompression = !compressed
+	cfg.DisableCompression = cfg.DisableCompression || !compressed // a kubeconfig's disable-compression stands
 	return cfg
 }

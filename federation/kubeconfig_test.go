@@ -21,4 +21,8 @@ func TestWatchConfig(t *testing.T) {
 	if cfg.UserAgent != "kubectl" || cfg.DisableCompression {
 		t.Errorf("Expected the given configuration unchanged, got %q, %v", cfg.UserAgent, cfg.DisableCompression)
 	}
+	cfg.DisableCompression = true // the kubeconfig's disable-compression
+	if got := watchConfig(cfg, "coredns-federation/local", true); !got.DisableCompression {
+		t.Error("Expected the kubeconfig's disable-compression to stand")
+	}
 }

@@ -20,6 +20,9 @@ func (l *LocalCluster) Watch() *Cluster { return l.watch }
 // Shard returns the local shard of the service namespace/name (SPEC 2).
 func (l *LocalCluster) Shard(namespace, name string) Shard { return l.watch.Shard(namespace, name) }
 
+// View returns what the local caches say of the service namespace/name.
+func (l *LocalCluster) View(namespace, name string) View { return l.watch.View(namespace, name) }
+
 // Headless reports whether namespace has a headless Service called name.
 func (l *LocalCluster) Headless(namespace, name string) bool {
 	svc := l.watch.service(namespace, name)
@@ -38,9 +41,6 @@ func (l *LocalCluster) Synced() bool { return l.watch.Synced() }
 // Down returns since when the local API has not answered and why, or the
 // zero time while it answers.
 func (l *LocalCluster) Down() (time.Time, error) { return l.watch.Down() }
-
-// Generation counts the changes of the local objects (Cluster.Generation).
-func (l *LocalCluster) Generation() uint64 { return l.watch.Generation() }
 
 // LastChange returns when the local objects or API state last changed.
 func (l *LocalCluster) LastChange() time.Time { return l.watch.LastChange() }

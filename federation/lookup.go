@@ -34,20 +34,21 @@ func (c *Cluster) endpointSlices(namespace, name string) []*endpointSlice {
 
 // Shard returns this cluster's shard of the service namespace/name; the
 // returned Addresses are shared: do not modify them.
-func (c *Cluster) Shard(namespace, name string) Shard { return c.view(namespace, name).shard }
+func (c *Cluster) Shard(namespace, name string) Shard { return c.View(namespace, name).Shard }
 
-// view is what the caches say of one Service: its shard (SPEC 2) and its
+// View is what the caches say of one Service: its shard (SPEC 2) and its
 // published shard (SPEC 4.2), computed together from one read of the
 // caches, so no lookup can see one of them before a change and the other
 // after it. Views are remembered until the next change of the cluster's
-// objects.
-type view struct {
-	shard     Shard
-	published PublishedShard
-	ok        bool // published
+// objects; their slices are shared: do not modify them.
+type View struct {
+	Shard       Shard
+	Published   PublishedShard
+	IsPublished bool
 }
 
-func (c *Cluster) view(namespace, name string) view {
+// View returns what the caches say of the Service namespace/name.
+func (c *Cluster) View(namespace, name string) View {
 	key := namespace + "/" + name
 	gen, v, hit := c.views.get(key)
 	if hit {
@@ -55,11 +56,11 @@ func (c *Cluster) view(namespace, name string) view {
 	}
 	svc := c.service(namespace, name)
 	if svc == nil || !c.exported(namespace, name) {
-		return view{shard: Shard{Kind: Missing}} // not remembered, so asking cannot grow the memo
+		return View{Shard: Shard{Kind: Missing}} // not remembered, so asking cannot grow the memo
 	}
 	slices := c.endpointSlices(namespace, name)
-	v.shard = newShard(svc, slices)
-	v.published, v.ok = c.publishedShard(svc, slices)
+	v.Shard = newShard(svc, slices)
+	v.Published, v.IsPublished = c.publishedShard(svc, slices)
 	c.views.put(gen, key, v)
 	return v
 }

@@ -40,10 +40,3 @@ func (m *memo[T]) invalidate() {
 	m.gen++
 	m.vals = nil
 }
-
-// generation returns the current generation.
-func (m *memo[T]) generation() uint64 {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.gen
-}

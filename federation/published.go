@@ -12,16 +12,16 @@ import (
 // region label of those nodes, else of any node of the cluster. The
 // returned slices are shared: do not modify them.
 func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) {
-	v := c.view(namespace, name)
-	return v.published, v.ok
+	v := c.View(namespace, name)
+	return v.Published, v.IsPublished
 }
 
 // Published is PublishedShard with the scope annotation of the Service
 // (SPEC 10), whatever its health: a shard's scope counts even while the
 // shard fails over.
 func (c *Cluster) Published(namespace, name string) (PublishedShard, bool, Level) {
-	v := c.view(namespace, name)
-	return v.published, v.ok, v.shard.Policy.Scope
+	v := c.View(namespace, name)
+	return v.Published, v.IsPublished, v.Shard.Policy.Scope
 }
 
 // publishedShard computes the published shard of svc from its
@@ -79,9 +79,9 @@ func (c *Cluster) CountPublished() (n int, hostnames []string) {
 		if !ok || !svc.loadBalancer {
 			continue // never published: spare the lookups
 		}
-		if v := c.view(svc.namespace, svc.name); v.ok {
+		if v := c.View(svc.namespace, svc.name); v.IsPublished {
 			n++
-			hostnames = append(hostnames, v.published.Hostnames...)
+			hostnames = append(hostnames, v.Published.Hostnames...)
 		}
 	}
 	return n, hostnames

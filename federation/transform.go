@@ -42,6 +42,8 @@ func (c *Cluster) toService(obj any) (any, error) {
 			svc.hostnames = append(svc.hostnames, h)
 		}
 	}
+	// Shared by every published shard of the Service: an append copies.
+	svc.ingress, svc.hostnames = slices.Clip(svc.ingress), slices.Clip(svc.hostnames)
 	return svc, nil
 }
 

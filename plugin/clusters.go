@@ -12,12 +12,9 @@ import (
 type Clusters interface {
 	// LocalSynced reports whether the local caches have synced (SPEC 3.5).
 	LocalSynced() bool
-	// LocalGeneration counts the changes of the local objects. A member
-	// may share the local watch: a decision that saw it move may have read
-	// two states of one Service, and is made again.
-	LocalGeneration() uint64
-	// Shard returns the local shard of namespace/name.
-	Shard(namespace, name string) federation.Shard
+	// Local returns what the local caches say of namespace/name: its
+	// shard, and its published shard should a member share the local watch.
+	Local(namespace, name string) federation.View
 	// Headless reports whether the local namespace has a headless Service
 	// called name (SPEC 1.3).
 	Headless(namespace, name string) bool
@@ -31,8 +28,9 @@ type Clusters interface {
 	// whose shards count at now, with the addresses of their ingress
 	// hostnames, and the narrowest scope annotation of the members'
 	// Services, healthy or not (SPEC 10: with several values, the narrowest
-	// wins).
-	Shards(namespace, name string, now time.Time) ([]federation.PublishedShard, federation.Level)
+	// wins). A member that shares the local watch reads local, when not
+	// nil: the view the decision read.
+	Shards(namespace, name string, local *federation.View, now time.Time) ([]federation.PublishedShard, federation.Level)
 	// Members describes each member's state and shard of namespace/name.
 	Members(namespace, name string, now time.Time) []MemberState
 }
@@ -54,10 +52,8 @@ type watched struct{ ws Watchers }
 
 func (w *watched) LocalSynced() bool { return w.ws.Local.HasSynced() }
 
-func (w *watched) LocalGeneration() uint64 { return w.ws.Local.Generation() }
-
-func (w *watched) Shard(namespace, name string) federation.Shard {
-	return w.ws.Local.Shard(namespace, name)
+func (w *watched) Local(namespace, name string) federation.View {
+	return w.ws.Local.View(namespace, name)
 }
 
 func (w *watched) Headless(namespace, name string) bool { return w.ws.Local.Headless(namespace, name) }
@@ -77,11 +73,18 @@ func (w *watched) Settled(now time.Time) bool {
 	return true
 }
 
-func (w *watched) Shards(namespace, name string, now time.Time) ([]federation.PublishedShard, federation.Level) {
+func (w *watched) Shards(namespace, name string, local *federation.View, now time.Time) ([]federation.PublishedShard, federation.Level) {
 	shards := make([]federation.PublishedShard, 0, len(w.ws.Members))
 	var scope federation.Level
 	for _, m := range w.ws.Members {
-		s, ok, sc := m.Published(namespace, name)
+		var s federation.PublishedShard
+		var ok bool
+		var sc federation.Level
+		if local != nil && m.Reads(w.ws.Local.Watch()) {
+			s, ok, sc = local.Published, local.IsPublished, local.Shard.Policy.Scope
+		} else {
+			s, ok, sc = m.Published(namespace, name)
+		}
 		scope = federation.Narrowest(scope, sc)
 		if !ok || !m.Usable(now) {
 			continue

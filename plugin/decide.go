@@ -81,29 +81,12 @@ func (d decision) metricLevel() string {
 	return levelNone
 }
 
-// decideAttempts bounds how often a decision is made again because the
-// local objects changed while it was made.
-const decideAttempts = 3
-
 // decide decides how the in-cluster name qname under the cluster zone zone
-// is answered at now (SPEC 1 to 3, 10), from one state of the local
-// objects: a member may share the local watch, and a decision that read
-// the local shard before a change and that member's shard after it would
-// send the question to a shard that is no longer there. Such a decision
-// is made again; under a storm of changes, the last one stands.
+// is answered at now (SPEC 1 to 3, 10). The local Service is read once: a
+// member may share the local watch, and reads its shard from the same view,
+// so no decision sees the local shard before a change and that member's
+// shard after it.
 func (f *Federation) decide(qname, zone string, now time.Time) decision {
-	for range decideAttempts - 1 {
-		gen := f.clusters.LocalGeneration()
-		d := f.decideOnce(qname, zone, now)
-		if f.clusters.LocalGeneration() == gen {
-			return d
-		}
-	}
-	return f.decideOnce(qname, zone, now)
-}
-
-// decideOnce is decide, reading the caches as they are.
-func (f *Federation) decideOnce(qname, zone string, now time.Time) decision {
 	name, ok := federation.ParseServiceName(qname, zone)
 	if !ok {
 		return decision{path: pathNext, why: "not a federated name"}
@@ -122,7 +105,8 @@ func (f *Federation) decideOnce(qname, zone string, now time.Time) decision {
 		d.path, d.why = pathEndpoint, "the endpoint name of a headless service in a namespace named like the federation (SPEC 1.3)"
 		return d
 	}
-	d.shard = f.clusters.Shard(name.Namespace, name.Service)
+	local := f.clusters.Local(name.Namespace, name.Service)
+	d.shard = local.Shard
 	switch {
 	case d.shard.Kind == federation.ExternalName:
 		d.path, d.target, d.why = pathExternalName, strings.ToLower(fqdn(d.shard.ExternalName)), "an ExternalName service"
@@ -144,7 +128,7 @@ func (f *Federation) decideOnce(qname, zone string, now time.Time) decision {
 		d.why = "the members' shards are not all known yet: the zone level"
 		if known = f.clusters.Settled(now); known {
 			var scope federation.Level
-			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, now)
+			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, &local, now)
 			d.scope = federation.Narrowest(d.scope, scope)
 			d.level, d.region, found = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
 			switch {

@@ -18,21 +18,15 @@ type stubClusters struct {
 	unsettled bool                                   // some member's shards are not known yet
 	published map[string][]federation.PublishedShard // by namespace/name
 	scope     federation.Level                       // of every service, narrowest of its shards
-	gen       uint64                                 // LocalGeneration
-	// beforeShards, if set, runs as Shards is called: a change of the
-	// caches in the middle of a decision.
-	beforeShards func()
 }
-
-func (s *stubClusters) LocalGeneration() uint64 { return s.gen }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
 
-func (s *stubClusters) Shard(namespace, name string) federation.Shard {
+func (s *stubClusters) Local(namespace, name string) federation.View {
 	if sh, ok := s.local[namespace+"/"+name]; ok {
-		return sh
+		return federation.View{Shard: sh}
 	}
-	return federation.Shard{Kind: federation.Missing}
+	return federation.View{Shard: federation.Shard{Kind: federation.Missing}}
 }
 
 func (s *stubClusters) Headless(namespace, name string) bool { return s.headless[namespace+"/"+name] }
@@ -43,10 +37,7 @@ func (s *stubClusters) HasMembers() bool { return len(s.members) > 0 }
 
 func (s *stubClusters) Settled(time.Time) bool { return !s.unsettled }
 
-func (s *stubClusters) Shards(namespace, name string, _ time.Time) ([]federation.PublishedShard, federation.Level) {
-	if s.beforeShards != nil {
-		s.beforeShards()
-	}
+func (s *stubClusters) Shards(namespace, name string, _ *federation.View, _ time.Time) ([]federation.PublishedShard, federation.Level) {
 	return s.published[namespace+"/"+name], s.scope
 }
 

@@ -210,32 +210,3 @@ func TestScopeHoldsWithARemoteZone(t *testing.T) {
 		t.Error(err)
 	}
 }
-
-// TestDecisionReadsOneState: the local cluster is also a member, read
-// through the same watch. When its shard turns healthy in the middle of a
-// decision (after the local shard was read, before the members' shards
-// were), the decision is made again from the new state: the local
-// addresses, not a CNAME to the local cluster's own ingress.
-func TestDecisionReadsOneState(t *testing.T) {
-	caches := &stubClusters{members: []string{"local"}}
-	caches.beforeShards = func() {
-		if caches.gen > 0 {
-			return
-		}
-		caches.local = map[string]federation.Shard{"ns/web": healthy("10.0.0.1")}
-		caches.published = map[string][]federation.PublishedShard{"ns/web": {published("local", "r1", "z1", "203.0.113.1")}}
-		caches.gen++
-	}
-	f := tableFederation(caches)
-	m := new(dns.Msg)
-	m.SetQuestion(web, dns.TypeA)
-	rec := dnstest.NewRecorder(&test.ResponseWriter{})
-	f.ServeDNS(context.Background(), rec, m)
-	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(web + " 17 IN A 10.0.0.1")}}
-	if rec.Msg == nil {
-		t.Fatal("Expected an answer")
-	}
-	if err := check(rec.Msg, want); err != nil {
-		t.Error(err)
-	}
-}

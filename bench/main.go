@@ -65,6 +65,9 @@ func run() error {
 		if err := scaleReport(&report, bin, coredns, filepath.Join(dir, "scale")); err != nil {
 			return err
 		}
+		if err := membersReport(&report, bin, coredns, filepath.Join(dir, "members")); err != nil {
+			return err
+		}
 	}
 	fmt.Print(report.String())
 	return os.WriteFile(*out, []byte(report.String()), 0o644)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -90,11 +89,15 @@ func scaleReport(report *strings.Builder, bin, coredns, dir string) error {
 	if err != nil {
 		return err
 	}
-	one, err := failover(coredns, dir, "failover-1", federation(selector, 1), c, names[:1])
+	down := func(m *dns.Msg) bool { // every watch agrees: no shard left
+		cname, ok := firstCNAME(m)
+		return m.Rcode == dns.RcodeNameError && ok && cname == testbed.Service+"."+testbed.Namespace+".myfed.svc.example.com."
+	}
+	one, err := failover(coredns, dir, "failover-1", federation(selector, 1), flips{c, "z1", names[:1], down})
 	if err != nil {
 		return err
 	}
-	ten, err := failover(coredns, dir, "failover-10", federation(selector, scaleMembers), c, names)
+	ten, err := failover(coredns, dir, "failover-10", federation(selector, scaleMembers), flips{c, "z1", names, down})
 	if err != nil {
 		return err
 	}
@@ -151,103 +154,9 @@ func scaleReport(report *strings.Builder, bin, coredns, dir string) error {
 	fmt.Fprintf(report, "\nFailover with the selector, %d flips of nginx between 2 ready endpoints and none, each timed from just before the EndpointSlice write to the first answer that reflects it: "+
 		"to down, the first answer every watch agrees on (the CNAME to the global level with NXDOMAIN, once no watch has a ready endpoint left); to healthy, the ClusterIP (the local watch alone decides). "+
 		"Median and maximum of %d flips each way:\n\n", scaleFlips, scaleFlips/2)
-	fmt.Fprintf(report, "| watches of the API server | to down: p50 | max | to down from the write's return: p50 | max | to healthy: p50 | max | the API write alone: p50 | max |\n|---|---|---|---|---|---|---|---|---|\n")
-	for _, f := range []struct {
-		watches int
-		t       flipTimes
-	}{{2, one}, {watched, ten}} {
-		fmt.Fprintf(report, "| %d (the local cluster and %d member(s)) | %v | %v | %v | %v | %v | %v | %v | %v |\n", f.watches, f.watches-1,
-			f.t.down.p50, f.t.down.max, f.t.downAfterWrite.p50, f.t.downAfterWrite.max, f.t.up.p50, f.t.up.max, f.t.write.p50, f.t.write.max)
-	}
-	report.WriteString("\n")
+	failoverTable(report, "watches of the API server", []failoverRow{
+		{"2 (the local cluster and 1 member)", one},
+		{fmt.Sprintf("%d (the local cluster and %d members)", watched, scaleMembers), ten},
+	})
 	return nil
-}
-
-// spread is the median and the maximum of some durations.
-type spread struct{ p50, max time.Duration }
-
-func spreadOf(d []time.Duration) spread {
-	slices.Sort(d)
-	return spread{d[len(d)/2].Round(time.Microsecond), d[len(d)-1].Round(time.Microsecond)}
-}
-
-// flipTimes are the failover times of flips to down (also from the
-// write's return) and to healthy, and of the API writes.
-type flipTimes struct{ down, downAfterWrite, up, write spread }
-
-// failover starts CoreDNS on corefile, waits for the members, and flips the
-// seed's nginx between two ready endpoints and none scaleFlips times,
-// timing each from the write to the first answer that reflects it
-// everywhere. An answer in between (a watch that has not seen the write
-// yet) is allowed; an error is not.
-func failover(coredns, dir, server, corefile string, c *testbed.Cluster, members []string) (flipTimes, error) {
-	srv, err := startServer(coredns, dir, server, corefile)
-	if err != nil {
-		return flipTimes{}, err
-	}
-	defer srv.Stop()
-	s, metrics := srv.CoreDNS, srv.metrics
-	name := testbed.Service + "." + testbed.Namespace + ".myfed.svc.cluster.local."
-	global := testbed.Service + "." + testbed.Namespace + ".myfed.svc.example.com."
-	deadline := time.Now().Add(5 * time.Minute)
-	for !allOf(answeredA(name), membersSynced(members))(s, metrics) {
-		if time.Now().After(deadline) {
-			return flipTimes{}, fmt.Errorf("failover: the server did not sync")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	healthy := func(m *dns.Msg) bool {
-		return m.Rcode == dns.RcodeSuccess && len(m.Answer) == 1 && m.Answer[0].Header().Rrtype == dns.TypeA
-	}
-	down := func(m *dns.Msg) bool {
-		cname, ok := firstCNAME(m)
-		return m.Rcode == dns.RcodeNameError && ok && cname == global
-	}
-	var downs, afterWrite, ups, writes []time.Duration
-	for i := range scaleFlips {
-		target, ready := down, 0
-		if i%2 == 1 {
-			target, ready = healthy, 2
-		}
-		start := time.Now()
-		if err := c.SetEndpoints(testbed.Service, "z1", ready, true); err != nil {
-			return flipTimes{}, err
-		}
-		writes = append(writes, time.Since(start))
-		for {
-			m, err := s.Exchange("udp", name, dns.TypeA)
-			if err != nil {
-				return flipTimes{}, fmt.Errorf("flip %d: %w", i, err)
-			}
-			if target(m) {
-				break
-			}
-			if m.Rcode != dns.RcodeSuccess && m.Rcode != dns.RcodeNameError {
-				return flipTimes{}, fmt.Errorf("flip %d: %s", i, dns.RcodeToString[m.Rcode])
-			}
-			if time.Since(start) > 10*time.Second {
-				return flipTimes{}, fmt.Errorf("flip %d not seen after 10s: %v", i, m)
-			}
-			time.Sleep(time.Millisecond)
-		}
-		took := time.Since(start)
-		if ready == 0 {
-			downs, afterWrite = append(downs, took), append(afterWrite, took-writes[len(writes)-1])
-		} else {
-			ups = append(ups, took)
-		}
-	}
-	return flipTimes{down: spreadOf(downs), downAfterWrite: spreadOf(afterWrite), up: spreadOf(ups), write: spreadOf(writes)}, nil
-}
-
-// firstCNAME returns the target of the answer's first record, if a CNAME.
-func firstCNAME(m *dns.Msg) (string, bool) {
-	if len(m.Answer) == 0 {
-		return "", false
-	}
-	c, ok := m.Answer[0].(*dns.CNAME)
-	if !ok {
-		return "", false
-	}
-	return c.Target, true
 }

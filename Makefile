@@ -89,9 +89,10 @@ bench: deps-bench build testbed
 	$(E2E_ENV) $(GO) run ./bench $(BENCH_FLAGS)
 	@echo "report: bench/results.md"
 
-# The scale run of `make bench` alone (about 2 minutes with the build warm): one API server of
-# 3,000 Services watched as the local cluster and 10 members, with and
-# without a selector, against the kubernetes plugin (bench/scale.md).
+# The scale runs of `make bench` alone (about 2 minutes with the build
+# warm): one API server of 3,000 Services watched as the local cluster and
+# 10 members, with and without a selector, against the kubernetes plugin;
+# then failovers with 1 and with 10 member clusters (bench/scale.md).
 bench-scale: deps build testbed
 	$(E2E_ENV) $(GO) run ./bench -dnsperf=false -scale=0 -out bench/scale.md $(BENCH_FLAGS)
 

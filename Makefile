@@ -97,7 +97,7 @@ bench-scale: deps build testbed
 	$(E2E_ENV) $(GO) run ./bench -dnsperf=false -scale=0 -out bench/scale.md $(BENCH_FLAGS)
 
 # Each small fault of hack/mutants/mutants.go put into a copy of the code in
-# turn: the tests must fail for every one. Not part of `make test` (about 20
+# turn: the tests must fail for every one. Not part of `make test` (about 16
 # minutes); the table lands in hack/mutants/report.md.
 mutants: deps testbed
 	$(E2E_ENV) $(GO) run ./hack/mutants > hack/mutants/report.md; status=$$?; cat hack/mutants/report.md; exit $$status

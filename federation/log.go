@@ -19,8 +19,10 @@ type OnceLog struct {
 
 const onceLogLimit = 1024
 
-// Warning logs msg unless a message with the same key was logged before.
-func (o *OnceLog) Warning(key, msg string) {
+// Warningf logs the message of format and args unless a message with the
+// same key was logged before; it formats only what it logs, so a cause
+// that repeats on every query costs no formatting.
+func (o *OnceLog) Warningf(key, format string, args ...any) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.seen[key] || len(o.seen) >= onceLogLimit {
@@ -30,5 +32,5 @@ func (o *OnceLog) Warning(key, msg string) {
 		o.seen = map[string]bool{}
 	}
 	o.seen[key] = true
-	log.Warning(msg)
+	log.Warningf(format, args...)
 }

@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 
@@ -74,8 +73,8 @@ func (c *Cluster) policyAnnotations(svc *corev1.Service) map[string]string {
 			continue
 		}
 		if _, errs := ParsePolicy(map[string]string{key: v}); len(errs) > 0 {
-			c.badAnnotations.Warning(svc.Namespace+"/"+svc.Name+"/"+key,
-				fmt.Sprintf("cluster %s, service %s/%s: %v; the default applies", c.name, svc.Namespace, svc.Name, errs[0]))
+			c.badAnnotations.Warningf(svc.Namespace+"/"+svc.Name+"/"+key,
+				"cluster %s, service %s/%s: %v; the default applies", c.name, svc.Namespace, svc.Name, errs[0])
 			continue
 		}
 		if kept == nil {

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/request"
@@ -48,7 +47,7 @@ func (f *Federation) boundChain(m *dns.Msg, state request.Request) bool {
 		return false
 	}
 	if n >= maxChain {
-		f.chainWarnings.Warning(state.Name(), fmt.Sprintf("CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain))
+		f.chainWarnings.Warningf(state.Name(), "CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain)
 	}
 	return true
 }

@@ -101,7 +101,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		return d
 	}
 	if f.clusters.Headless(name.Federation, name.Namespace) {
-		f.warnings.Warning("collision:"+name.Federation, fmt.Sprintf("namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation))
+		f.warnings.Warningf("collision:"+name.Federation, "namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation)
 		d.path, d.why = pathEndpoint, "the endpoint name of a headless service in a namespace named like the federation (SPEC 1.3)"
 		return d
 	}
@@ -117,7 +117,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	var err error
 	if d.topo, err = f.topology(); err != nil {
-		f.warnings.Warning("topology:"+err.Error(), "cannot answer federated names with a CNAME: "+err.Error())
+		f.warnings.Warningf("topology:"+err.Error(), "cannot answer federated names with a CNAME: %v", err)
 		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
 		return d
 	}
@@ -143,7 +143,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 	}
 	d.target = name.LevelName(d.level, d.topo.Zone, d.region, d.domain)
 	if len(d.target) > MaxNameLength {
-		f.warnings.Warning("long:"+name.Federation, fmt.Sprintf("cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level))
+		f.warnings.Warningf("long:"+name.Federation, "cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level)
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d
 	}

@@ -181,7 +181,7 @@ func (h *Hostnames) update(name string, addrs [2][]netip.Addr, answered [2]bool,
 	}
 	e.due = time.Now().Add(next)
 	if !answered[0] && !answered[1] {
-		h.failures.Warning(name, fmt.Sprintf("cannot resolve ingress hostname %s through this server: its shard counts only with addresses", name))
+		h.failures.Warningf(name, "cannot resolve ingress hostname %s through this server: its shard counts only with addresses", name)
 	}
 }
 

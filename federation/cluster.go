@@ -41,7 +41,7 @@ type Cluster struct {
 	synced  atomic.Bool                 // latched: the caches have synced once
 	changes atomic.Int64                // unix nanoseconds of the last change
 
-	views memo[View]
+	views memo[serviceKey, View]
 
 	mu     sync.Mutex
 	cancel context.CancelFunc

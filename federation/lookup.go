@@ -47,9 +47,13 @@ type View struct {
 	IsPublished bool
 }
 
+// serviceKey names a Service in the memo of views: a struct, so a lookup
+// joins no strings.
+type serviceKey struct{ namespace, name string }
+
 // View returns what the caches say of the Service namespace/name.
 func (c *Cluster) View(namespace, name string) View {
-	key := namespace + "/" + name
+	key := serviceKey{namespace, name}
 	gen, v, hit := c.views.get(key)
 	if hit {
 		return v

@@ -28,9 +28,9 @@ type Clusters interface {
 	// whose shards count at now, with the addresses of their ingress
 	// hostnames, and the narrowest scope annotation of the members'
 	// Services, healthy or not (SPEC 10: with several values, the narrowest
-	// wins). A member that shares the local watch reads local, when not
-	// nil: the view the decision read.
-	Shards(namespace, name string, local *federation.View, now time.Time) ([]federation.PublishedShard, federation.Level)
+	// wins). A member that shares the local watch reads local, the view of
+	// namespace/name the caller read, so one answer sees one state of it.
+	Shards(namespace, name string, local federation.View, now time.Time) ([]federation.PublishedShard, federation.Level)
 	// Members describes each member's state and shard of namespace/name.
 	Members(namespace, name string, now time.Time) []MemberState
 }
@@ -73,14 +73,14 @@ func (w *watched) Settled(now time.Time) bool {
 	return true
 }
 
-func (w *watched) Shards(namespace, name string, local *federation.View, now time.Time) ([]federation.PublishedShard, federation.Level) {
+func (w *watched) Shards(namespace, name string, local federation.View, now time.Time) ([]federation.PublishedShard, federation.Level) {
 	shards := make([]federation.PublishedShard, 0, len(w.ws.Members))
 	var scope federation.Level
 	for _, m := range w.ws.Members {
 		var s federation.PublishedShard
 		var ok bool
 		var sc federation.Level
-		if local != nil && m.Reads(w.ws.Local.Watch()) {
+		if m.Reads(w.ws.Local.Watch()) {
 			s, ok, sc = local.Published, local.IsPublished, local.Shard.Policy.Scope
 		} else {
 			s, ok, sc = m.Published(namespace, name)

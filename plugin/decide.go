@@ -128,7 +128,7 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		d.why = "the members' shards are not all known yet: the zone level"
 		if known = f.clusters.Settled(now); known {
 			var scope federation.Level
-			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, &local, now)
+			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, local, now)
 			d.scope = federation.Narrowest(d.scope, scope)
 			d.level, d.region, found = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
 			switch {

@@ -37,7 +37,7 @@ func (s *stubClusters) HasMembers() bool { return len(s.members) > 0 }
 
 func (s *stubClusters) Settled(time.Time) bool { return !s.unsettled }
 
-func (s *stubClusters) Shards(namespace, name string, _ *federation.View, _ time.Time) ([]federation.PublishedShard, federation.Level) {
+func (s *stubClusters) Shards(namespace, name string, _ federation.View, _ time.Time) ([]federation.PublishedShard, federation.Level) {
 	return s.published[namespace+"/"+name], s.scope
 }
 

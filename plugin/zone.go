@@ -37,7 +37,8 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	case federation.NameServer:
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.AtLevel:
-		shards, scope := f.clusters.Shards(zn.Service.Namespace, zn.Service.Service, nil, now)
+		local := f.clusters.Local(zn.Service.Namespace, zn.Service.Service)
+		shards, scope := f.clusters.Shards(zn.Service.Namespace, zn.Service.Service, local, now)
 		f.writeWalk(m, owner(state), qtype, walkLevels(zn, shards, scope), domain)
 	case federation.NoSuchName:
 		m.Rcode = dns.RcodeNameError

@@ -83,7 +83,7 @@ func FuzzParseDomainName(f *testing.F) {
 // FuzzHierarchy builds shard sets from bytes and checks the hierarchy's
 // invariants: the addresses at a level are exactly the ingress of the
 // shards at that level, each once; a level without addresses defers to the
-// level above (Nearest from it is Nearest from there); Nearest from the
+// level above (nearest from it is nearest from there); nearest from the
 // zone is the first level, walking up, that has addresses.
 func FuzzHierarchy(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 1, 2, 1}, byte(0), byte(0))
@@ -117,15 +117,21 @@ func FuzzHierarchy(f *testing.F) {
 			if len(slices.Compact(slices.Clone(addrs))) != len(addrs) {
 				t.Fatalf("Addresses at level %s repeat: %v", l, addrs)
 			}
-			if len(addrs) == 0 && l != LevelGlobal && Nearest(shards, l, zone, region) != Nearest(shards, l.Up(), zone, region) {
+			if len(addrs) == 0 && l != LevelGlobal && nearest(shards, l, zone, region) != nearest(shards, l.Up(), zone, region) {
 				t.Fatalf("Level %s has no address but does not defer to %s", l, l.Up())
 			}
 			if len(addrs) > 0 && want == LevelNone {
 				want = l
 			}
 		}
-		if got := Nearest(shards, LevelZone, zone, region); got != want {
-			t.Fatalf("Nearest is %s, but the first level with addresses is %s", got, want)
+		if got := nearest(shards, LevelZone, zone, region); got != want {
+			t.Fatalf("nearest is %s, but the first level with addresses is %s", got, want)
+		}
+		// Without a policy, Route is the default walk: the nearest level
+		// with a shard, else the global level, not found.
+		l, _, found := Route(shards, zone, region, nil, LevelNone)
+		if found != (want != LevelNone) || (found && l != want) || (!found && l != LevelGlobal) {
+			t.Fatalf("Route gives %s (found %v), but the first level with addresses is %s", l, found, want)
 		}
 	})
 }

@@ -82,17 +82,6 @@ func Addresses(shards []PublishedShard, l Level, zone, region string) []netip.Ad
 	return slices.Compact(addrs)
 }
 
-// Nearest returns the nearest level, starting at l and walking up, that has a
-// shard; LevelNone when no shard is healthy anywhere.
-func Nearest(shards []PublishedShard, l Level, zone, region string) Level {
-	for ; l != LevelNone; l = l.Up() {
-		if hasShard(shards, l, zone, region) {
-			return l
-		}
-	}
-	return LevelNone
-}
-
 // hasShard reports whether one of shards counts at level l of zone and region.
 func hasShard(shards []PublishedShard, l Level, zone, region string) bool {
 	for _, s := range shards {

@@ -30,10 +30,10 @@ func shardsAcross(n int) []PublishedShard {
 func BenchmarkHierarchy(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
 		shards := shardsAcross(n)
-		b.Run(fmt.Sprintf("nearest/%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("route/%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if Nearest(shards, LevelZone, "r7-z9", "r7") != LevelRegion {
+				if l, _, _ := Route(shards, "r7-z9", "r7", nil, LevelNone); l != LevelRegion {
 					b.Fatal("expected the region level")
 				}
 			}

@@ -96,7 +96,7 @@ func TestNearest(t *testing.T) {
 		{nil, "us-central1-b", "us-central1", LevelNone},
 	}
 	for i, tc := range tests {
-		if got := Nearest(tc.shards, LevelZone, tc.zone, tc.region); got != tc.want {
+		if got := nearest(tc.shards, LevelZone, tc.zone, tc.region); got != tc.want {
 			t.Errorf("Test %d: expected %s, got %s", i, tc.want, got)
 		}
 	}
@@ -140,4 +140,17 @@ func TestParseZoneName(t *testing.T) {
 			t.Errorf("Test %d, %s: expected %+v, got %+v", i, tc.qname, tc.want, got)
 		}
 	}
+}
+
+// nearest is the default walk of SPEC 3.2 and 4.3 written as plainly as
+// possible, the oracle that Route and the fuzz targets are checked
+// against: the nearest level, from l up, that has a shard; LevelNone when
+// no shard is healthy anywhere.
+func nearest(shards []PublishedShard, l Level, zone, region string) Level {
+	for ; l != LevelNone; l = l.Up() {
+		if hasShard(shards, l, zone, region) {
+			return l
+		}
+	}
+	return LevelNone
 }

@@ -17,9 +17,6 @@ func NewLocalCluster(watch *Cluster) *LocalCluster { return &LocalCluster{watch:
 // Watch is the watch the local cluster is read through.
 func (l *LocalCluster) Watch() *Cluster { return l.watch }
 
-// Shard returns the local shard of the service namespace/name (SPEC 2).
-func (l *LocalCluster) Shard(namespace, name string) Shard { return l.watch.Shard(namespace, name) }
-
 // View returns what the local caches say of the service namespace/name.
 func (l *LocalCluster) View(namespace, name string) View { return l.watch.View(namespace, name) }
 

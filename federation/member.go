@@ -34,20 +34,13 @@ func (m *Member) Down() (time.Time, error) { return m.watch.Down() }
 // LastChange returns when the member's objects or API state last changed.
 func (m *Member) LastChange() time.Time { return m.watch.LastChange() }
 
-// PublishedShard returns the member's published shard of namespace/name.
-func (m *Member) PublishedShard(namespace, name string) (PublishedShard, bool) {
-	return m.watch.PublishedShard(namespace, name)
-}
+// View returns what the member's caches say of the Service namespace/name:
+// its published shard, and its policy whatever its health.
+func (m *Member) View(namespace, name string) View { return m.watch.View(namespace, name) }
 
 // CountPublished counts the member's published shards and returns their
 // ingress hostnames.
 func (m *Member) CountPublished() (int, []string) { return m.watch.CountPublished() }
-
-// Published returns the member's published shard of namespace/name and the
-// scope annotation of its Service, whatever its health.
-func (m *Member) Published(namespace, name string) (PublishedShard, bool, Level) {
-	return m.watch.Published(namespace, name)
-}
 
 // Usable reports whether the member's shards count at now: its caches have
 // synced, and its API answers or has been silent for less than the grace.

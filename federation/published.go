@@ -16,14 +16,6 @@ func (c *Cluster) PublishedShard(namespace, name string) (PublishedShard, bool) 
 	return v.Published, v.IsPublished
 }
 
-// Published is PublishedShard with the scope annotation of the Service
-// (SPEC 10), whatever its health: a shard's scope counts even while the
-// shard fails over.
-func (c *Cluster) Published(namespace, name string) (PublishedShard, bool, Level) {
-	v := c.View(namespace, name)
-	return v.Published, v.IsPublished, v.Shard.Policy.Scope
-}
-
 // publishedShard computes the published shard of svc from its
 // EndpointSlices.
 func (c *Cluster) publishedShard(svc *service, endpointSlices []*endpointSlice) (PublishedShard, bool) {

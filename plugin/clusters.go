@@ -77,18 +77,16 @@ func (w *watched) Shards(namespace, name string, local federation.View, now time
 	shards := make([]federation.PublishedShard, 0, len(w.ws.Members))
 	var scope federation.Level
 	for _, m := range w.ws.Members {
-		var s federation.PublishedShard
-		var ok bool
-		var sc federation.Level
-		if m.Reads(w.ws.Local.Watch()) {
-			s, ok, sc = local.Published, local.IsPublished, local.Shard.Policy.Scope
-		} else {
-			s, ok, sc = m.Published(namespace, name)
+		v := local
+		if !m.Reads(w.ws.Local.Watch()) {
+			v = m.View(namespace, name)
 		}
-		scope = federation.Narrowest(scope, sc)
-		if !ok || !m.Usable(now) {
+		// A shard's scope counts whatever its health (SPEC 10).
+		scope = federation.Narrowest(scope, v.Shard.Policy.Scope)
+		if !v.IsPublished || !m.Usable(now) {
 			continue
 		}
+		s := v.Published
 		if len(s.Hostnames) > 0 && w.ws.Hostnames != nil {
 			s.Ingress = w.ws.Hostnames.Addresses(s.Ingress, s.Hostnames)
 		}
@@ -105,10 +103,11 @@ func (w *watched) Members(namespace, name string, now time.Time) []MemberState {
 	states := make([]MemberState, 0, len(w.ws.Members))
 	for _, m := range w.ws.Members {
 		since, _ := m.Down()
-		s, ok := m.PublishedShard(namespace, name)
+		v := m.View(namespace, name)
+		s := v.Published
 		st := MemberState{Name: m.Name, Synced: m.HasSynced(), DownSince: since, Usable: m.Usable(now),
-			LastChange: m.LastChange(), Published: ok, Shard: s}
-		if ok && len(s.Hostnames) > 0 && w.ws.Hostnames != nil {
+			LastChange: m.LastChange(), Published: v.IsPublished, Shard: s}
+		if v.IsPublished && len(s.Hostnames) > 0 && w.ws.Hostnames != nil {
 			st.Resolved = w.ws.Hostnames.Addresses(nil, s.Hostnames)
 		}
 		states = append(states, st)

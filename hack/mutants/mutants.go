@@ -56,7 +56,7 @@ var mutants = []mutant{
 	{"not-ready endpoints kept in the cache", "federation/transform.go",
 		"if !EndpointReady(e.Conditions) || len(e.Addresses) == 0 {", "if len(e.Addresses) == 0 {", "TestEndpointsNotReady"},
 	{"a decision reads the local watch twice", "plugin/clusters.go",
-		"if m.Reads(w.ws.Local.Watch()) {", "if false {", ""},
+		"if !m.Reads(w.ws.Local.Watch()) {", "if true {", ""},
 	{"prefer-regions ignored", "federation/policy.go",
 		"for _, r := range prefer {", "for _, r := range prefer[:0] {", "TestPreferRegions"},
 	{"scope ignored by the federation zone's walk", "plugin/decide.go",

@@ -39,6 +39,7 @@ type Cluster struct {
 	probe   func(context.Context) error // nil without a real API (unit tests)
 	kick    chan struct{}               // a change that notify should hear of
 	synced  atomic.Bool                 // latched: the caches have synced once
+	started atomic.Int64                // unix nanoseconds of Start, 0 before
 	changes atomic.Int64                // unix nanoseconds of the last change
 
 	views memo[serviceKey, View]
@@ -186,6 +187,7 @@ func (c *Cluster) Start(notify func()) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
+	c.started.Store(time.Now().UnixNano())
 	c.contact.mu.Lock()
 	c.contact.onChange = c.changed
 	c.contact.mu.Unlock()
@@ -264,6 +266,14 @@ func (c *Cluster) HasSynced() bool {
 func (c *Cluster) Synced() bool {
 	since, _ := c.contact.down()
 	return since.IsZero() && c.HasSynced()
+}
+
+// Started returns when Start was called, or the zero time before.
+func (c *Cluster) Started() time.Time {
+	if n := c.started.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // LastChange returns when the cluster's objects or API state last changed.

@@ -53,13 +53,18 @@ func (m *Member) Usable(now time.Time) bool {
 }
 
 // Settled reports whether the member's shards are known at now: its caches
-// have synced, or its API has been silent for longer than the grace, so it
-// counts as having no healthy shard (SPEC 4.5.2).
+// have synced, or it has gone without them for longer than the grace since
+// its API fell silent or since its watch started, whichever came first, so
+// it counts as having no healthy shard (SPEC 4.5.2). A list that hangs
+// without failing costs the grace too, never longer.
 func (m *Member) Settled(now time.Time) bool {
 	if m.HasSynced() {
 		return true
 	}
 	since, _ := m.Down()
+	if start := m.watch.Started(); !start.IsZero() && (since.IsZero() || start.Before(since)) {
+		since = start
+	}
 	return !since.IsZero() && now.Sub(since) >= m.Grace
 }
 

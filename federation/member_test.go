@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 )
 
 func TestMemberGrace(t *testing.T) {
@@ -43,5 +45,32 @@ func TestMemberGrace(t *testing.T) {
 	watch.contact.observe("services", nil)
 	if !m.Usable(since.Add(time.Hour)) {
 		t.Error("Expected the member usable again once its API answers")
+	}
+}
+
+// TestMemberThatHangsSettlesAfterTheGrace: a member whose lists neither
+// answer nor fail is settled (no healthy shard) once the grace has passed
+// since its watch started, never later (SPEC 4.5.2).
+func TestMemberThatHangsSettlesAfterTheGrace(t *testing.T) {
+	client := fake.NewClientset()
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	client.PrependReactor("list", "*", func(clienttesting.Action) (bool, runtime.Object, error) {
+		<-hang
+		return true, nil, errors.New("stopped")
+	})
+	watch := NewCluster("hung", client, Nodes{}, Options{})
+	m := NewMember("hung", watch, 200*time.Millisecond)
+	watch.Start(nil)
+	t.Cleanup(watch.Stop)
+	now := time.Now()
+	if m.HasSynced() || m.Settled(now) {
+		t.Fatal("Expected a hung member neither synced nor settled at once")
+	}
+	if since, _ := m.Down(); !since.IsZero() {
+		t.Fatalf("Expected no failure seen, got one since %v", since)
+	}
+	if !m.Settled(now.Add(250 * time.Millisecond)) {
+		t.Error("Expected a hung member settled once the grace has passed since its start")
 	}
 }

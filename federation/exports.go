@@ -40,36 +40,50 @@ var ServiceExports = schema.GroupVersionResource{Group: "multicluster.x-k8s.io",
 const noCRDRecheck = 30 * time.Second
 
 // exportsListWatch lists and watches ServiceExports by their metadata
-// only. A cluster without the CRD answers 404: it has no exported service,
-// which is logged once, and is asked again every noCRDRecheck, so a CRD
-// installed later is noticed without a reload: when the stand-in watch
-// ends, the reflector watches again, from no resource version.
+// only. A cluster without the CRD answers 404, and one whose RBAC does
+// not let CoreDNS read them (deploy/rbac-exported.yaml not applied) 403:
+// either way it has no exported service, which is logged once, and its
+// caches sync, so the DNS of a cluster stays up and ready. It is asked
+// again every noCRDRecheck, so a CRD or a role granted later is noticed
+// without a reload: when the stand-in watch ends, the reflector watches
+// again, from no resource version. A 403 still counts as a failed
+// contact, so cluster_synced shows it.
 func exportsListWatch(cluster string, client metadata.Interface, ct *contact) cache.ListerWatcher {
 	api := client.Resource(ServiceExports).Namespace(metav1.NamespaceAll)
-	var once sync.Once
-	missing := func() {
-		once.Do(func() {
-			log.Warningf("cluster %s has no ServiceExport CRD (%s): it exports no service", cluster, ServiceExports.GroupResource())
-		})
+	var noCRD, forbidden sync.Once
+	// unreadable reports whether err says the cluster's ServiceExports
+	// cannot be read at all, and logs why once.
+	unreadable := func(err error) bool {
+		switch {
+		case apierrors.IsNotFound(err):
+			noCRD.Do(func() {
+				log.Warningf("cluster %s has no ServiceExport CRD (%s): it exports no service", cluster, ServiceExports.GroupResource())
+			})
+			ct.observe("serviceexports", nil)
+		case apierrors.IsForbidden(err):
+			forbidden.Do(func() {
+				log.Warningf("cluster %s does not let CoreDNS read ServiceExports (apply deploy/rbac-exported.yaml): it exports no service until it does: %v", cluster, err)
+			})
+			ct.observe("serviceexports", err)
+		default:
+			ct.observe("serviceexports", err)
+			return false
+		}
+		return true
 	}
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			list, err := api.List(ctx, o)
-			if apierrors.IsNotFound(err) {
-				missing()
-				ct.observe("serviceexports", nil)
+			if unreadable(err) {
 				return &metav1.PartialObjectMetadataList{}, nil
 			}
-			ct.observe("serviceexports", err)
 			return list, err
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			w, err := api.Watch(ctx, o)
-			if apierrors.IsNotFound(err) {
-				ct.observe("serviceexports", nil)
+			if unreadable(err) {
 				return endAfter(ctx, noCRDRecheck), nil
 			}
-			ct.observe("serviceexports", err)
 			return w, err
 		},
 	}

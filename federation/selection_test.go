@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -122,6 +123,37 @@ func TestNoServiceExportCRD(t *testing.T) {
 	}
 	if s := c.Shard("ns", "web"); s.Kind != Missing {
 		t.Errorf("Expected no exported service without the CRD, got %+v", s)
+	}
+}
+
+// TestServiceExportsForbidden: a cluster whose RBAC does not let CoreDNS
+// read ServiceExports has no exported service, and its caches still sync
+// (the local DNS stays up and ready); the failed contact shows.
+func TestServiceExportsForbidden(t *testing.T) {
+	scheme := metadatafake.NewTestScheme()
+	if err := metav1.AddMetaToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	exports := metadatafake.NewSimpleMetadataClient(scheme)
+	forbidden := apierrors.NewForbidden(ServiceExports.GroupResource(), "", errors.New("RBAC: no"))
+	exports.PrependReactor("list", "serviceexports", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, forbidden
+	})
+	exports.PrependWatchReactor("serviceexports", func(clienttesting.Action) (bool, watch.Interface, error) {
+		return true, nil, forbidden
+	})
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns"}, Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1"}}
+	c := NewCluster("test", fake.NewClientset(svc), Nodes{}, Options{Exported: true, Metadata: exports})
+	c.Start(nil)
+	t.Cleanup(c.Stop)
+	if !c.WaitForSync(5 * time.Second) {
+		t.Fatal("Caches did not sync without the right to read ServiceExports")
+	}
+	if since, err := c.Down(); since.IsZero() || !apierrors.IsForbidden(err) {
+		t.Errorf("Expected the forbidden read to count as a failed contact, got %v", err)
+	}
+	if s := c.Shard("ns", "web"); s.Kind != Missing {
+		t.Errorf("Expected no exported service, got %+v", s)
 	}
 }
 

@@ -96,6 +96,11 @@ var restConfig = fed.RESTConfig
 func loadCluster(args []string) (clusterConfig, error) {
 	var cc clusterConfig
 	if len(args) > 0 {
+		if args[0] == "" {
+			// {$VAR} of an unset variable, or "": never the in-cluster
+			// configuration in its place (SPEC 6.2).
+			return cc, errors.New("empty kubeconfig path (an unset environment variable?)")
+		}
 		cc.kubeconfig = args[0]
 	}
 	if len(args) > 1 {

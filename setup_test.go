@@ -122,6 +122,10 @@ func TestParse(t *testing.T) {
 		// Kubeconfigs that name no server: never the in-cluster config.
 		{"federation {\nkubeconfig " + empty + "\nmyfed example.com\n}", "Testfile:2 - Error during parsing: kubeconfig: kubeconfig " + empty + ":"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + empty + "\n}", "Testfile:4 - Error during parsing: member c1: kubeconfig " + empty + ":"},
+		// An empty path (an unset {$VAR}) is refused, never the in-cluster
+		// configuration.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 \"\"\n}", "Testfile:4 - Error during parsing: member c1: empty kubeconfig path"},
+		{"federation {\nkubeconfig \"\"\nmyfed example.com\n}", "Testfile:2 - Error during parsing: kubeconfig: empty kubeconfig path"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + noServer + "\n}", "member c1: kubeconfig " + noServer + ":"},
 		// The root zone, and domains overlapping a cluster zone.
 		{"federation . {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:1 - Error during parsing: the root zone cannot be a cluster zone"},

@@ -69,7 +69,8 @@ func (c *Cluster) View(namespace, name string) View {
 	return v
 }
 
-// NodeTopology returns the zone and region labels of a watched node.
+// NodeTopology returns the valid zone and region labels of a watched node,
+// and why a label is missing or not valid.
 func (c *Cluster) NodeTopology(node string) (Topology, error) {
 	if node == "" || c.nodes == nil {
 		return Topology{}, errors.New("no node name: set the node option or NODE_NAME")

@@ -105,7 +105,8 @@ func text(h unique.Handle[string]) string {
 	return h.Value()
 }
 
-// node is a cached Node: its topology labels, or why they are not valid.
+// node is a cached Node: its valid topology labels, and why any other is
+// not valid.
 type node struct {
 	objectMeta
 	topo Topology

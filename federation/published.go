@@ -29,8 +29,8 @@ func (c *Cluster) publishedShard(svc *service, endpointSlices []*endpointSlice) 
 	for _, es := range endpointSlices {
 		for _, p := range es.places {
 			var topo Topology
-			if n := c.node(text(p.node)); n != nil && n.err == nil {
-				topo = n.topo
+			if n := c.node(text(p.node)); n != nil {
+				topo = n.topo // its valid labels
 			}
 			if z := text(p.zone); z != "" {
 				topo.Zone = z
@@ -56,7 +56,7 @@ func (c *Cluster) anyRegion() string {
 		return ""
 	}
 	for _, obj := range c.nodes.GetStore().List() {
-		if n, ok := obj.(*node); ok && n.err == nil && n.topo.Region != "" {
+		if n, ok := obj.(*node); ok && n.topo.Region != "" {
 			return n.topo.Region
 		}
 	}

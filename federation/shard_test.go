@@ -111,6 +111,8 @@ func TestTopologyFromLabels(t *testing.T) {
 		{map[string]string{}, Topology{}, false},
 		{map[string]string{"topology.kubernetes.io/zone": "bad.zone"}, Topology{}, true},
 		{map[string]string{"topology.kubernetes.io/region": "bad_region"}, Topology{}, true},
+		// A bad label costs only itself.
+		{map[string]string{"topology.kubernetes.io/zone": "rack_1", "topology.kubernetes.io/region": "r1"}, Topology{Region: "r1"}, true},
 	}
 	for i, tc := range tests {
 		got, err := TopologyFromLabels(tc.labels)

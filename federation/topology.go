@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -17,19 +18,14 @@ type Topology struct {
 	Region string
 }
 
-// TopologyFromLabels reads zone and region from a node's labels. A value that
-// is absent is left empty; one that is not a DNS label is an error, so it never
-// goes into a name (SPEC 5.2).
+// TopologyFromLabels reads zone and region from a node's labels, each on
+// its own. A value that is absent is left empty; one that is not a DNS label
+// is left empty too and reported in the error, so it never goes into a name
+// (SPEC 5.2) and never costs the other one.
 func TopologyFromLabels(labels map[string]string) (Topology, error) {
-	zone, err := labelValue(labels, ZoneLabels)
-	if err != nil {
-		return Topology{}, err
-	}
-	region, err := labelValue(labels, RegionLabels)
-	if err != nil {
-		return Topology{}, err
-	}
-	return Topology{Zone: zone, Region: region}, nil
+	zone, zoneErr := labelValue(labels, ZoneLabels)
+	region, regionErr := labelValue(labels, RegionLabels)
+	return Topology{Zone: zone, Region: region}, errors.Join(zoneErr, regionErr)
 }
 
 func labelValue(labels map[string]string, keys []string) (string, error) {

@@ -152,26 +152,27 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 }
 
 // topology returns the local zone and region: those of the Corefile, else
-// the local node's labels (SPEC 5.1).
+// the local node's valid labels (SPEC 5.1). A node label that is not valid
+// matters only where the Corefile does not set its value.
 func (f *Federation) topology() (federation.Topology, error) {
 	t := f.cfg.Topology
 	if t.Zone != "" && t.Region != "" {
 		return t, nil
 	}
 	node, err := f.clusters.NodeTopology(f.cfg.Node)
-	if err != nil {
-		return t, err
-	}
 	if t.Zone == "" {
 		t.Zone = node.Zone
 	}
 	if t.Region == "" {
 		t.Region = node.Region
 	}
-	if t.Zone == "" || t.Region == "" {
-		return t, fmt.Errorf("node labels have no zone or region (zone %q, region %q)", t.Zone, t.Region)
+	switch {
+	case t.Zone != "" && t.Region != "":
+		return t, nil
+	case err != nil:
+		return t, err
 	}
-	return t, nil
+	return t, fmt.Errorf("node labels have no zone or region (zone %q, region %q)", t.Zone, t.Region)
 }
 
 // walk is how a level name of the federation zone is answered (SPEC 4.3):

@@ -14,6 +14,8 @@ type stubClusters struct {
 	headless  map[string]bool             // by namespace/name
 	topo      federation.Topology         // the local node's labels
 	topoErr   error
+	// corefileZone is the zone the Corefile sets, if any (tableFederation).
+	corefileZone string
 	members   []string                               // names of the members
 	unsettled bool                                   // some member's shards are not known yet
 	published map[string][]federation.PublishedShard // by namespace/name

@@ -103,6 +103,10 @@ var handlerTable = []tableCase{
 		caches: &stubClusters{unsynced: true}, path: "servfail", level: "none"},
 	{Case: test.Case{Qname: web, Qtype: dns.TypeA}, rcode: dns.RcodeServerFailure,
 		caches: &stubClusters{topoErr: errors.New("no node")}, path: "servfail", level: "none"},
+	// A node whose zone label is not valid still gives its region, which
+	// the Corefile's zone completes.
+	{Case: test.Case{Qname: web, Qtype: dns.TypeCNAME, Authoritative: true, Answer: []dns.RR{cnameTo(web, "web.ns.myfed.svc.zc.r9.example.com.")}},
+		caches: &stubClusters{topo: federation.Topology{Region: "r9"}, topoErr: errors.New("node label topology.kubernetes.io/zone=\"rack_1\" is not a DNS label"), corefileZone: "zc"}, path: "cname", level: "zone"},
 	// The federation zone: a level with addresses, the walk up, the apex,
 	// an empty non-terminal, a name no level has, members not known yet.
 	{Case: test.Case{Qname: webRegion, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webRegion + " 17 IN A 203.0.113.2")}},
@@ -125,7 +129,7 @@ var handlerTable = []tableCase{
 // tableFederation is the plugin of the unit tests over caches: topology
 // z1/r1 from the node, the federation zone served when members are listed.
 func tableFederation(caches *stubClusters) *Federation {
-	cfg := testConfig(federation.Topology{}, "node-1")
+	cfg := testConfig(federation.Topology{Zone: caches.corefileZone}, "node-1")
 	cfg.Explain = true
 	if caches.topoErr == nil {
 		caches.topo = topo

@@ -5,7 +5,7 @@ GO      ?= go
 TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
 E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
 
-.PHONY: all build run test unit e2e fuzz fuzz-short bench bench-scale testbed clean deps deps-bench mutants lint fix profile
+.PHONY: all build run test root unit e2e fuzz fuzz-short bench bench-scale testbed clean deps deps-bench mutants lint fix profile
 
 # Debian packages of the real clients: dig for the demo and the end-to-end
 # tests, unshare for the glibc resolver test, gcc for the race detector.
@@ -41,7 +41,12 @@ $(TESTBED)/etcd:
 run: deps build testbed
 	$(E2E_ENV) bin/demo
 
-test: deps lint unit fuzz-short e2e
+test: root deps lint unit fuzz-short e2e
+
+# The end-to-end tests need root (the glibc resolver test mounts a pod's
+# resolv.conf with unshare -m): say so first, not after minutes of building.
+root:
+	@[ "$$(id -u)" = 0 ] || { echo "make test and make e2e need root: the glibc resolver test mounts a pod's resolv.conf (unshare -m)"; exit 1; }
 
 # golangci-lint with .golangci.yml (CoreDNS's linters), installed from the Go
 # module proxy into .cache/bin the first time (about three minutes on two
@@ -75,8 +80,7 @@ fuzz:
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=5s
 
-e2e: deps build testbed
-	@[ "$$(id -u)" = 0 ] || { echo "make e2e needs root: the glibc resolver test mounts a pod's resolv.conf (unshare -m)"; exit 1; }
+e2e: root deps build testbed
 	$(E2E_ENV) $(GO) test -count=1 -tags e2e -timeout 20m ./test/...
 
 # Go benchmarks, then dnsperf and memory runs side by side with CoreDNS's own

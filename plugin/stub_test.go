@@ -9,17 +9,17 @@ import (
 // stubClusters stands in for the clusters' caches in handler tests: each
 // test says what the caches hold, and answers follow at once.
 type stubClusters struct {
-	unsynced  bool                        // the local caches have not synced
-	local     map[string]federation.Shard // by namespace/name
-	headless  map[string]bool             // by namespace/name
-	topo      federation.Topology         // the local node's labels
-	topoErr   error
+	unsynced bool                        // the local caches have not synced
+	local    map[string]federation.Shard // by namespace/name
+	headless map[string]bool             // by namespace/name
+	topo     federation.Topology         // the local node's labels
+	topoErr  error
 	// corefileZone is the zone the Corefile sets, if any (tableFederation).
 	corefileZone string
-	members   []string                               // names of the members
-	unsettled bool                                   // some member's shards are not known yet
-	published map[string][]federation.PublishedShard // by namespace/name
-	scope     federation.Level                       // of every service, narrowest of its shards
+	members      []string                               // names of the members
+	unsettled    bool                                   // some member's shards are not known yet
+	published    map[string][]federation.PublishedShard // by namespace/name
+	scope        federation.Level                       // of every service, narrowest of its shards
 }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }

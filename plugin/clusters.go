@@ -47,8 +47,9 @@ type MemberState struct {
 	Resolved   []netip.Addr // the addresses of the shard's ingress hostnames
 }
 
-// watched reads the clusters' watches.
-type watched struct{ ws Watchers }
+// watched reads the clusters' watches: the plugin's own Watchers, which
+// Start and Stop also use.
+type watched struct{ ws *Watchers }
 
 func (w *watched) LocalSynced() bool { return w.ws.Local.HasSynced() }
 

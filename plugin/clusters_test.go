@@ -79,7 +79,7 @@ func TestSharedWatchReadsTheDecisionsView(t *testing.T) {
 	if !local.WaitForSync(5 * time.Second) {
 		t.Fatal("Caches did not sync")
 	}
-	w := &watched{ws: Watchers{Local: federation.NewLocalCluster(local), Members: []*federation.Member{federation.NewMember("here", local, time.Second)}}}
+	w := &watched{ws: &Watchers{Local: federation.NewLocalCluster(local), Members: []*federation.Member{federation.NewMember("here", local, time.Second)}}}
 	before := w.Local("ns", "web")
 	if !before.Shard.Healthy || !before.IsPublished {
 		t.Fatalf("Expected a healthy, published shard, got %+v", before)

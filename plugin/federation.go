@@ -29,7 +29,7 @@ type Federation struct {
 
 	cfg      Config
 	clusters Clusters
-	watchers Watchers
+	watchers *Watchers // what clusters reads, when it is the watches (New)
 	upstream Upstream
 	serial   uint32
 
@@ -94,8 +94,9 @@ type Upstream interface {
 // New returns the plugin answering as cfg says from w's watches, chasing
 // CNAME targets through upstream (nil: not chased).
 func New(cfg Config, w Watchers, upstream Upstream) *Federation {
-	f := newFederation(cfg, &watched{ws: w}, upstream)
-	f.watchers = w
+	ws := &w
+	f := newFederation(cfg, &watched{ws: ws}, upstream)
+	f.watchers = ws
 	return f
 }
 

@@ -36,18 +36,13 @@ type memberConfig struct {
 	clusterConfig
 }
 
-// newWatchers creates the watches of the local cluster and of each member,
-// one watch per kubeconfig and context: a member reached like the local
-// cluster (or like another member) shares its watch. Nothing is contacted
-// until they start.
+// newWatchers creates the watches of the local cluster and of each member:
+// a member reached like the local cluster shares its watch (two members
+// never reach one cluster alike: addMember refuses it). Nothing is
+// contacted until they start.
 func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 	var w fedplugin.Watchers
-	watches := map[[2]string]*fed.Cluster{}
-	watch := func(name string, cc clusterConfig, nodes fed.Nodes) (*fed.Cluster, error) {
-		key := [2]string{cc.kubeconfig, cc.context}
-		if c, ok := watches[key]; ok && cc.kubeconfig != "" {
-			return c, nil
-		}
+	newWatch := func(name string, cc clusterConfig, nodes fed.Nodes) (*fed.Cluster, error) {
 		// With a selector, the Services and EndpointSlices that cross the
 		// wire are few: compressing them would save little and costs each
 		// of their watches a gzip reader. Nodes (read by the metadata
@@ -61,30 +56,38 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 			return nil, err
 		}
 		c := fed.NewCluster(name, client, nodes, fed.Options{Selector: cfg.selector, Exported: cfg.exported, Metadata: meta})
-		watches[key] = c
 		w.Watches = append(w.Watches, c)
 		return c, nil
 	}
 	// A local cluster that is also a member watches all its nodes.
 	localNodes := fed.Nodes{Name: cfg.answers.Node}
 	for _, m := range cfg.members {
-		if m.kubeconfig != "" && m.kubeconfig == cfg.local.kubeconfig && m.context == cfg.local.context {
+		if m.same(cfg.local) {
 			localNodes.All = true
 		}
 	}
-	local, err := watch(fedplugin.LocalLabel, cfg.local, localNodes)
+	local, err := newWatch(fedplugin.LocalLabel, cfg.local, localNodes)
 	if err != nil {
 		return w, err
 	}
 	w.Local = fed.NewLocalCluster(local)
 	for _, m := range cfg.members {
-		c, err := watch(m.name, m.clusterConfig, fed.Nodes{All: true})
-		if err != nil {
-			return w, err
+		c := local
+		if !m.same(cfg.local) {
+			if c, err = newWatch(m.name, m.clusterConfig, fed.Nodes{All: true}); err != nil {
+				return w, err
+			}
 		}
 		w.Members = append(w.Members, fed.NewMember(m.name, c, cfg.grace))
 	}
 	return w, nil
+}
+
+// same reports whether cc and o reach one cluster alike: one kubeconfig
+// file and context (the in-cluster configuration has no path, and is the
+// local cluster's alone).
+func (cc clusterConfig) same(o clusterConfig) bool {
+	return cc.kubeconfig != "" && cc.kubeconfig == o.kubeconfig && cc.context == o.context
 }
 
 // restConfig loads a cluster's client configuration; README's test stands
@@ -130,7 +133,7 @@ func (cfg *config) addMember(args []string) error {
 		return err
 	}
 	for _, m := range cfg.members {
-		if m.kubeconfig == cc.kubeconfig && m.context == cc.context {
+		if m.same(cc) {
 			return fmt.Errorf("reaches the cluster of member %s (same kubeconfig and context): its shards would count twice", m.name)
 		}
 	}

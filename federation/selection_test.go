@@ -96,25 +96,33 @@ func TestExportedServicesOnly(t *testing.T) {
 	eventually(t, "the export's removal", func() bool { return c.Shard("ns", "web").Kind == Missing })
 }
 
-// TestNoServiceExportCRD: a cluster without the CRD (404) syncs, answers,
-// and exports nothing; its API is not counted as failing.
-func TestNoServiceExportCRD(t *testing.T) {
+// unreadableExports starts, with `services exported`, a cluster holding
+// Service ns/web whose ServiceExports cannot be read: every list and watch
+// of them fails with err.
+func unreadableExports(t *testing.T, err error) *Cluster {
+	t.Helper()
 	scheme := metadatafake.NewTestScheme()
 	if err := metav1.AddMetaToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	exports := metadatafake.NewSimpleMetadataClient(scheme)
-	notFound := func(clienttesting.Action) (bool, runtime.Object, error) {
-		return true, nil, apierrors.NewNotFound(ServiceExports.GroupResource(), "")
-	}
-	exports.PrependReactor("list", "serviceexports", notFound)
+	exports.PrependReactor("list", "serviceexports", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, err
+	})
 	exports.PrependWatchReactor("serviceexports", func(clienttesting.Action) (bool, watch.Interface, error) {
-		return true, nil, apierrors.NewNotFound(ServiceExports.GroupResource(), "")
+		return true, nil, err
 	})
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns"}, Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1"}}
 	c := NewCluster("test", fake.NewClientset(svc), Nodes{}, Options{Exported: true, Metadata: exports})
 	c.Start(nil)
 	t.Cleanup(c.Stop)
+	return c
+}
+
+// TestNoServiceExportCRD: a cluster without the CRD (404) syncs, answers,
+// and exports nothing; its API is not counted as failing.
+func TestNoServiceExportCRD(t *testing.T) {
+	c := unreadableExports(t, apierrors.NewNotFound(ServiceExports.GroupResource(), ""))
 	if !c.WaitForSync(5 * time.Second) {
 		t.Fatal("Caches did not sync without the CRD")
 	}
@@ -130,22 +138,7 @@ func TestNoServiceExportCRD(t *testing.T) {
 // read ServiceExports has no exported service, and its caches still sync
 // (the local DNS stays up and ready); the failed contact shows.
 func TestServiceExportsForbidden(t *testing.T) {
-	scheme := metadatafake.NewTestScheme()
-	if err := metav1.AddMetaToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	exports := metadatafake.NewSimpleMetadataClient(scheme)
-	forbidden := apierrors.NewForbidden(ServiceExports.GroupResource(), "", errors.New("RBAC: no"))
-	exports.PrependReactor("list", "serviceexports", func(clienttesting.Action) (bool, runtime.Object, error) {
-		return true, nil, forbidden
-	})
-	exports.PrependWatchReactor("serviceexports", func(clienttesting.Action) (bool, watch.Interface, error) {
-		return true, nil, forbidden
-	})
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns"}, Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.1"}}
-	c := NewCluster("test", fake.NewClientset(svc), Nodes{}, Options{Exported: true, Metadata: exports})
-	c.Start(nil)
-	t.Cleanup(c.Stop)
+	c := unreadableExports(t, apierrors.NewForbidden(ServiceExports.GroupResource(), "", errors.New("RBAC: no")))
 	if !c.WaitForSync(5 * time.Second) {
 		t.Fatal("Caches did not sync without the right to read ServiceExports")
 	}

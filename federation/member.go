@@ -53,20 +53,28 @@ func (m *Member) Usable(now time.Time) bool {
 }
 
 // Settled reports whether the member's shards are known at now: its caches
-// have synced, or it has gone without them for longer than the grace since
-// its API fell silent or since its watch started, whichever came first, so
-// it counts as having no healthy shard (SPEC 4.5.2). A list that hangs
-// without failing costs the grace too, never longer.
+// have synced, or the grace has passed since its first failed contact, so
+// it counts as having no healthy shard (SPEC 4.5.2). A watch that has not
+// synced within unsyncedLimit of its start, without any error (a list that
+// hangs), has failed its contact then, as a black hole does (SPEC 4.5.1):
+// a member that hangs costs that and the grace, never longer.
 func (m *Member) Settled(now time.Time) bool {
 	if m.HasSynced() {
 		return true
 	}
 	since, _ := m.Down()
-	if start := m.watch.Started(); !start.IsZero() && (since.IsZero() || start.Before(since)) {
-		since = start
+	if start := m.watch.Started(); !start.IsZero() {
+		if hung := start.Add(unsyncedLimit); since.IsZero() || hung.Before(since) {
+			since = hung
+		}
 	}
 	return !since.IsZero() && now.Sub(since) >= m.Grace
 }
+
+// unsyncedLimit is how long a watch may go without syncing, and without an
+// error, before it counts as a failed contact: the bound of SPEC 4.5.1 for
+// an API that stops answering.
+const unsyncedLimit = 15 * time.Second
 
 // GraceLeft returns how long the member's shards still count while its API
 // is silent, and false while it answers.

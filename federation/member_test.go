@@ -49,8 +49,9 @@ func TestMemberGrace(t *testing.T) {
 }
 
 // TestMemberThatHangsSettlesAfterTheGrace: a member whose lists neither
-// answer nor fail is settled (no healthy shard) once the grace has passed
-// since its watch started, never later (SPEC 4.5.2).
+// answer nor fail counts as failed unsyncedLimit after its watch started,
+// and is settled (no healthy shard) once the grace has passed since then,
+// never later (SPEC 4.5.1, 4.5.2).
 func TestMemberThatHangsSettlesAfterTheGrace(t *testing.T) {
 	client := fake.NewClientset()
 	hang := make(chan struct{})
@@ -70,7 +71,10 @@ func TestMemberThatHangsSettlesAfterTheGrace(t *testing.T) {
 	if since, _ := m.Down(); !since.IsZero() {
 		t.Fatalf("Expected no failure seen, got one since %v", since)
 	}
-	if !m.Settled(now.Add(250 * time.Millisecond)) {
-		t.Error("Expected a hung member settled once the grace has passed since its start")
+	if m.Settled(now.Add(unsyncedLimit)) {
+		t.Error("Expected a hung member not settled before the grace has passed")
+	}
+	if !m.Settled(now.Add(unsyncedLimit + 250*time.Millisecond)) {
+		t.Error("Expected a hung member settled once the grace has passed since it counted as failed")
 	}
 }

@@ -119,8 +119,8 @@ func (c *Cluster) informer(resource string, obj runtime.Object, transform cache.
 }
 
 // listWatch lists and watches resource with the given functions of client,
-// reporting the outcome of every call to ct; tweak, if not nil, adjusts the
-// options of each call.
+// each call made until the API answers it and its outcome reported to ct
+// (contact.call); tweak, if not nil, adjusts the options of each call.
 func listWatch(
 	client any, resource string,
 	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
@@ -128,20 +128,25 @@ func listWatch(
 	ct *contact, tweak func(*metav1.ListOptions),
 ) cache.ListerWatcher {
 	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (obj runtime.Object, err error) {
 			if tweak != nil {
 				tweak(&o)
 			}
-			obj, err := list(ctx, o)
-			ct.observe(resource, err)
+			err = ct.call(ctx, resource, false, func() error {
+				obj, err = list(ctx, o)
+				return err
+			})
 			return obj, err
 		},
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (w watch.Interface, err error) {
 			if tweak != nil {
 				tweak(&o)
 			}
-			w, err := watchFn(ctx, o)
-			ct.observe(resource, err)
+			streaming := o.SendInitialEvents != nil && *o.SendInitialEvents
+			err = ct.call(ctx, resource, streaming, func() error {
+				w, err = watchFn(ctx, o)
+				return err
+			})
 			return w, err
 		},
 	}

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,48 +43,75 @@ const noCRDRecheck = 30 * time.Second
 // exportsListWatch lists and watches ServiceExports by their metadata
 // only. A cluster without the CRD answers 404, and one whose RBAC does
 // not let CoreDNS read them (deploy/rbac-exported.yaml not applied) 403:
-// either way it has no exported service, which is logged once, and its
-// caches sync, so the DNS of a cluster stays up and ready. It is asked
-// again every noCRDRecheck, so a CRD or a role granted later is noticed
-// without a reload: when the stand-in watch ends, the reflector watches
-// again, from no resource version. A 403 still counts as a failed
-// contact, so cluster_synced shows it.
+// until its first list, either way it has no exported service, which is
+// logged once, and its caches sync, so the DNS of a cluster stays up and
+// ready. It is asked again every noCRDRecheck, so a CRD or a role granted
+// later is noticed without a reload: when the stand-in watch ends, the
+// reflector lists again. A 403 counts as a failed contact, so
+// cluster_synced shows it. Once a list has succeeded, a 403 or 404 (a role
+// revoked, the CRD removed by an upgrade) is a failed contact like any
+// other: the last known exports are kept, and the call made again.
 func exportsListWatch(cluster string, client metadata.Interface, ct *contact) cache.ListerWatcher {
 	api := client.Resource(ServiceExports).Namespace(metav1.NamespaceAll)
 	var noCRD, forbidden sync.Once
-	// unreadable reports whether err says the cluster's ServiceExports
-	// cannot be read at all, and logs why once.
+	var listed atomic.Bool
+	// unreadable reports whether err says, before any list succeeded, that
+	// the cluster's ServiceExports cannot be read at all, and logs why once.
 	unreadable := func(err error) bool {
+		if listed.Load() {
+			return false
+		}
 		switch {
 		case apierrors.IsNotFound(err):
 			noCRD.Do(func() {
 				log.Warningf("cluster %s has no ServiceExport CRD (%s): it exports no service", cluster, ServiceExports.GroupResource())
 			})
-			ct.observe("serviceexports", nil)
 		case apierrors.IsForbidden(err):
 			forbidden.Do(func() {
 				log.Warningf("cluster %s does not let CoreDNS read ServiceExports (apply deploy/rbac-exported.yaml): it exports no service until it does: %v", cluster, err)
 			})
-			ct.observe("serviceexports", err)
 		default:
-			ct.observe("serviceexports", err)
 			return false
 		}
 		return true
 	}
+	// refused reports a 403 taken as "no exports" as the failed contact it is.
+	refused := func(err error) {
+		if apierrors.IsForbidden(err) {
+			ct.observe("serviceexports", err)
+		}
+	}
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			list, err := api.List(ctx, o)
-			if unreadable(err) {
-				return &metav1.PartialObjectMetadataList{}, nil
+			var list runtime.Object
+			var unread error
+			err := ct.call(ctx, "serviceexports", false, func() error {
+				l, err := api.List(ctx, o)
+				if err != nil && unreadable(err) {
+					list, unread = &metav1.PartialObjectMetadataList{}, err
+					return nil
+				}
+				list = l
+				return err
+			})
+			if err == nil && unread == nil {
+				listed.Store(true)
 			}
+			refused(unread)
 			return list, err
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			w, err := api.Watch(ctx, o)
-			if unreadable(err) {
-				return endAfter(ctx, noCRDRecheck), nil
-			}
+			var w watch.Interface
+			var unread error
+			err := ct.call(ctx, "serviceexports", false, func() error {
+				var err error
+				if w, err = api.Watch(ctx, o); err != nil && unreadable(err) {
+					w, unread = endAfter(ctx, noCRDRecheck), err
+					return nil
+				}
+				return err
+			})
+			refused(unread)
 			return w, err
 		},
 	}

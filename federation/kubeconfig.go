@@ -41,6 +41,11 @@ func RESTConfig(path, context string) (*rest.Config, error) {
 	if cfg.Host == "" {
 		return nil, fmt.Errorf("kubeconfig %s: names no server", path)
 	}
+	// Certificate data that does not parse fails here, at load, not at
+	// the first contact (SPEC 6.2).
+	if _, err := rest.TLSConfigFor(cfg); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
 	return cfg, nil
 }
 

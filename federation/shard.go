@@ -73,16 +73,20 @@ func readyEndpoints(slices []*endpointSlice) int {
 	return max(n[familyIPv4], n[familyIPv6], n[familyOther])
 }
 
-// readyAddresses returns the distinct IP addresses of ready endpoints in the
-// order the slices list them.
+// readyAddresses returns the distinct IP addresses of ready endpoints,
+// sorted (IPv4 first): the cache lists the slices in no fixed order.
 func readyAddresses(endpointSlices []*endpointSlice) []netip.Addr {
-	var addrs []netip.Addr
+	n := 0
 	for _, s := range endpointSlices {
-		for _, a := range s.addrs {
-			if !slices.Contains(addrs, a) {
-				addrs = append(addrs, a)
-			}
-		}
+		n += len(s.addrs)
 	}
-	return addrs
+	if n == 0 {
+		return nil
+	}
+	addrs := make([]netip.Addr, 0, n)
+	for _, s := range endpointSlices {
+		addrs = append(addrs, s.addrs...)
+	}
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	return slices.Clip(slices.Compact(addrs)) // shared with the cache: an append copies
 }

@@ -1,13 +1,25 @@
 // Command mutants puts each small fault of mutants.go into a copy of the
 // repository in turn and runs the tests against it: first the unit tests,
-// then, if they pass, the end-to-end tests that exercise the faulty code. A
-// mutant is killed when a test fails. It prints a table and exits non-zero
-// when a mutant lives. Run it with `make mutants`; with -check it only
-// checks that every mutant applies and compiles.
+// then, if they pass, the end-to-end tests that exercise the faulty code.
+// It prints a table and exits non-zero unless every mutant is killed. Run it
+// with `make mutants`; with -check it only checks that every mutant applies
+// and compiles, the end-to-end tests included; -run PATTERN runs only the
+// mutants whose name matches.
+//
+// Only a failing test kills a mutant. A mutant whose code or tests do not
+// compile (**BUILD FAILED**), whose tests run out of time (**TIMEOUT**), or
+// whose tests fail with no failing test named (**FAILED OUTSIDE A TEST**:
+// TestMain, a panic in no test) proves nothing: like a lived mutant it is
+// shown as such and makes the run fail.
+//
+// Before the mutants, the unmutated code is run the same way (its unit
+// tests, then the end-to-end tests the mutants name), and the run stops if
+// that fails: with a failing baseline every mutant would look killed.
 package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +28,23 @@ import (
 	"strings"
 	"time"
 )
+
+// The outcomes of a mutant: killed, or why not.
+const (
+	killed      = "killed"
+	lived       = "**LIVED**"                 // every test passed
+	buildFailed = "**BUILD FAILED**"          // go vet, a test's build or setup, or CoreDNS's build failed
+	timedOut    = "**TIMEOUT**"               // go test's -timeout ran out
+	noTest      = "**FAILED OUTSIDE A TEST**" // go test failed, but no test did
+	compiles    = "compiles"                  // -check: the mutant applies and compiles
+)
+
+// verdict is what the tests made of one mutant.
+type verdict struct {
+	outcome string // one of the outcomes above
+	by      string // killed: the first failing test, "unit: TestX" or "e2e: TestX"; noTest: go's first line about the failure
+	out     string // the output of the step that decided, for the baseline's error
+}
 
 func main() {
 	root, err := os.Getwd()
@@ -29,113 +58,182 @@ func main() {
 	}
 	testbed := os.Getenv("FEDERATION_TESTBED")
 	if testbed == "" && !check {
-		fail(fmt.Errorf("FEDERATION_TESTBED must be set: run `make mutants`"))
+		fail(errors.New("FEDERATION_TESTBED must be set: run `make mutants`"))
 	}
-	files, err := exec.Command("git", "ls-files").Output()
+	if check {
+		testbed = "" // apply and compile only
+	}
+	ls, err := exec.Command("git", "ls-files").Output()
 	if err != nil {
 		fail(fmt.Errorf("git ls-files: %w", err))
 	}
-	lived, ran := 0, 0
+	files := strings.Fields(string(ls))
+	var selected []mutant
+	var e2e []string // every end-to-end test the selected mutants name
+	for _, m := range mutants {
+		if only == nil || only.MatchString(m.name) {
+			selected = append(selected, m)
+			if m.e2e != "" {
+				e2e = append(e2e, m.e2e)
+			}
+		}
+	}
+
+	start := time.Now()
+	base, err := run(root, files, testbed, mutant{name: "baseline", e2e: strings.Join(e2e, "|")})
+	if err != nil {
+		fail(fmt.Errorf("baseline: %w", err))
+	}
+	if base.outcome != lived && base.outcome != compiles {
+		fail(fmt.Errorf("baseline: the unmutated code fails (%s), so the mutants would prove nothing: fix it first\n%s", cell(base), base.out))
+	}
+	passed := "every test passes"
+	if check {
+		passed = "compiles"
+	}
+	fmt.Printf("Baseline, the unmutated code: %s (%.0fs).\n\n", passed, time.Since(start).Seconds())
+
+	count := map[string]int{}
 	fmt.Println("| mutant | killed by |")
 	fmt.Println("|---|---|")
-	for _, m := range mutants {
-		if only != nil && !only.MatchString(m.name) {
-			continue
-		}
+	for _, m := range selected {
 		start := time.Now()
-		ran++
-		if check {
-			testbed = "" // apply and compile only
-		}
-		by, err := run(root, strings.Fields(string(files)), testbed, m)
+		v, err := run(root, files, testbed, m)
 		if err != nil {
 			fail(fmt.Errorf("%s: %w", m.name, err))
 		}
-		if by == "" {
-			lived++
-			by = "**LIVED**"
-		}
-		fmt.Printf("| %s | %s (%.0fs) |\n", m.name, by, time.Since(start).Seconds())
+		count[v.outcome]++
+		fmt.Printf("| %s | %s (%.0fs) |\n", m.name, cell(v), time.Since(start).Seconds())
 	}
+	ran := len(selected)
 	if check {
+		if n := count[buildFailed]; n > 0 {
+			fmt.Printf("\n%d of %d mutants do not compile\n", n, ran)
+			os.Exit(1)
+		}
 		fmt.Printf("\n%d mutants apply and compile\n", ran)
 		return
 	}
-	fmt.Printf("\n%d mutants, %d killed, %d lived\n", ran, ran-lived, lived)
-	if lived > 0 {
+	fmt.Printf("\n%d mutants, %d killed, %d lived", ran, count[killed], count[lived])
+	for _, o := range []string{buildFailed, timedOut, noTest} {
+		if count[o] > 0 {
+			fmt.Printf(", %d %s", count[o], o)
+		}
+	}
+	fmt.Println()
+	if count[killed] < ran {
 		os.Exit(1)
 	}
 }
 
-// run applies m to a fresh copy of the tracked files and returns what
-// killed it: the first failing test, or "" when every test passed.
-func run(root string, files []string, testbed string, m mutant) (string, error) {
+// cell is v as the table shows it: the test that killed the mutant, or why
+// none did.
+func cell(v verdict) string {
+	switch {
+	case v.outcome == killed:
+		return v.by
+	case v.by != "":
+		return v.outcome + " " + v.by
+	}
+	return v.outcome
+}
+
+// run applies m to a fresh copy of the tracked files (m.file "" leaves the
+// code as it is: the baseline) and runs the tests on it. With testbed ""
+// it only compiles the copy.
+func run(root string, files []string, testbed string, m mutant) (verdict, error) {
 	dir, err := os.MkdirTemp("", "mutant-")
 	if err != nil {
-		return "", err
+		return verdict{}, err
 	}
 	defer os.RemoveAll(dir)
 	for _, f := range files {
 		if err := copyFile(filepath.Join(root, f), filepath.Join(dir, f)); err != nil {
-			return "", err
+			return verdict{}, err
 		}
 	}
-	path := filepath.Join(dir, m.file)
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
+	if m.file != "" {
+		path := filepath.Join(dir, m.file)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return verdict{}, err
+		}
+		if n := bytes.Count(src, []byte(m.old)); n != 1 {
+			return verdict{}, fmt.Errorf("%s holds the original %d times, not once: update mutants.go", m.file, n)
+		}
+		if err := os.WriteFile(path, bytes.Replace(src, []byte(m.old), []byte(m.new), 1), 0o644); err != nil {
+			return verdict{}, err
+		}
 	}
-	if n := bytes.Count(src, []byte(m.old)); n != 1 {
-		return "", fmt.Errorf("%s holds the original %d times, not once: update mutants.go", m.file, n)
-	}
-	if err := os.WriteFile(path, bytes.Replace(src, []byte(m.old), []byte(m.new), 1), 0o644); err != nil {
-		return "", err
-	}
-	// A mutant that does not compile kills nothing: it is a mistake in
-	// mutants.go, and stops the run.
-	if out, err := command(dir, nil, "go", "vet", "./..."); err != nil {
-		return "", fmt.Errorf("the mutant does not compile:\n%s", out)
+	// go vet type-checks every package and every test file, the end-to-end
+	// ones (build tag e2e) included, without linking or running anything.
+	out, failed, err := command(dir, nil, "go", "vet", "-tags", "e2e", "./...")
+	if err != nil || failed {
+		return verdict{outcome: buildFailed, out: out}, err
 	}
 	if testbed == "" {
-		return "compiles", nil
+		return verdict{outcome: compiles}, nil
 	}
-	if out, err := command(dir, nil, "go", "test", "-count=1", "./..."); err != nil {
-		return "unit: " + firstFailure(out), nil
+	out, failed, err = command(dir, nil, "go", "test", "-count=1", "./...")
+	if err != nil || failed {
+		return classify("unit: ", out), err
 	}
 	if m.e2e == "" {
-		return "", nil
+		return verdict{outcome: lived}, nil
 	}
-	if out, err := command(dir, nil, "go", "build", "-o", "bin/coredns", "./cmd/coredns"); err != nil {
-		return "", fmt.Errorf("build: %w\n%s", err, out)
+	out, failed, err = command(dir, nil, "go", "build", "-o", "bin/coredns", "./cmd/coredns")
+	if err != nil || failed {
+		return verdict{outcome: buildFailed, out: out}, err
 	}
 	env := []string{"FEDERATION_TESTBED=" + testbed, "FEDERATION_COREDNS=" + filepath.Join(dir, "bin/coredns")}
-	if out, err := command(dir, env, "go", "test", "-count=1", "-tags", "e2e", "-timeout", "10m", "-run", "^("+m.e2e+")$", "./test/"); err != nil {
-		return "e2e: " + firstFailure(out), nil
+	out, failed, err = command(dir, env, "go", "test", "-count=1", "-tags", "e2e", "-timeout", "10m", "-run", "^("+m.e2e+")$", "./test/")
+	if err != nil || failed {
+		return classify("e2e: ", out), err
 	}
-	return "", nil
+	return verdict{outcome: lived}, nil
 }
 
-func command(dir string, env []string, name string, args ...string) (string, error) {
+// command runs name in dir and returns its combined output and whether it
+// exited non-zero; err is only for a command that could not be run.
+func command(dir string, env []string, name string, args ...string) (out string, failed bool, err error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	b, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(b), true, nil
+	}
+	if err != nil {
+		return string(b), false, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return string(b), false, nil
 }
 
-// firstFailure is the name of the first failing test in go test's output.
-func firstFailure(out string) string {
-	for line := range strings.SplitSeq(out, "\n") {
+// classify reads the output of a failed go test, the tests of stage
+// ("unit: " or "e2e: "). A package that did not build or set up proves
+// nothing, whatever else failed; then the first failing test kills the
+// mutant (a test that panics fails too); else go's timeout, or a failure
+// no test owns, proves nothing either.
+func classify(stage, out string) verdict {
+	if strings.Contains(out, "[build failed]") || strings.Contains(out, "[setup failed]") {
+		return verdict{outcome: buildFailed, out: out}
+	}
+	lines := strings.Split(out, "\n")
+	for _, line := range lines {
 		if f := strings.Fields(line); len(f) >= 3 && f[0] == "---" && f[1] == "FAIL:" {
-			return f[2]
+			return verdict{outcome: killed, by: stage + f[2], out: out}
 		}
 	}
-	for line := range strings.SplitSeq(out, "\n") {
+	if strings.Contains(out, "panic: test timed out") || strings.Contains(out, "*** Test killed") {
+		return verdict{outcome: timedOut, out: out}
+	}
+	for _, line := range lines {
 		if strings.HasPrefix(line, "FAIL") || strings.Contains(line, "panic:") || strings.Contains(line, "fatal error") {
-			return strings.TrimSpace(line)
+			return verdict{outcome: noTest, by: stage + strings.TrimSpace(line), out: out}
 		}
 	}
-	return "a failed build or run"
+	return verdict{outcome: noTest, out: out}
 }
 
 func copyFile(from, to string) error {

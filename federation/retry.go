@@ -1,0 +1,54 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// A call that the API does not answer is made again here, every
+// retryMax at most, rather than handed back to client-go's reflector,
+// whose backoff grows to a minute: after an outage of any length the
+// member counts again within retryMax of its API answering (SPEC 4.5.3).
+// The reflector's store keeps its objects meanwhile, as the grace needs.
+const (
+	retryFirst = 200 * time.Millisecond
+	retryMax   = time.Second
+)
+
+// call makes fn until the API answers it and reports each outcome to c as
+// resource's. It returns fn's error when the API answered (nil, a
+// resource version that expired: a normal relist follows) or ctx ended.
+// A streaming list (watchList) that the API refuses with a status (422
+// where the WatchList feature is off) is a protocol fallback, neither
+// retried nor a failed contact: client-go lists the classic way next.
+func (c *contact) call(ctx context.Context, resource string, watchList bool, fn func() error) error {
+	delay := retryFirst
+	for {
+		err := fn()
+		switch {
+		case ctx.Err() != nil:
+			return err
+		case watchList && isStatus(err):
+			return err
+		case err == nil || expired(err):
+			c.observe(resource, err)
+			return err
+		}
+		c.observe(resource, err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, retryMax)
+	}
+}
+
+// isStatus reports whether err is a status the API answered with.
+func isStatus(err error) bool {
+	var status apierrors.APIStatus
+	return errors.As(err, &status)
+}

@@ -3,6 +3,7 @@ package federation
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +34,17 @@ type clusterConfig struct {
 
 type memberConfig struct {
 	name string
+	// local: the member is the local cluster itself (member CLUSTER
+	// local), read through the local cluster's watch (SPEC 4.5.3).
+	local bool
+	line  int // its line in the Corefile
 	clusterConfig
+}
+
+// isLocal reports whether member m is the local cluster, named so or
+// reached like it.
+func (m memberConfig) isLocal(local clusterConfig) bool {
+	return m.local || m.same(local)
 }
 
 // newWatchers creates the watches of the local cluster and of each member:
@@ -62,7 +73,7 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 	// A local cluster that is also a member watches all its nodes.
 	localNodes := fed.Nodes{Name: cfg.answers.Node}
 	for _, m := range cfg.members {
-		if m.same(cfg.local) {
+		if m.isLocal(cfg.local) {
 			localNodes.All = true
 		}
 	}
@@ -73,7 +84,7 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 	w.Local = fed.NewLocalCluster(local)
 	for _, m := range cfg.members {
 		c := local
-		if !m.same(cfg.local) {
+		if !m.isLocal(cfg.local) {
 			if c, err = newWatch(m.name, m.clusterConfig, fed.Nodes{All: true}); err != nil {
 				return w, err
 			}
@@ -114,8 +125,9 @@ func loadCluster(args []string) (clusterConfig, error) {
 	return cc, err
 }
 
-// addMember adds the member CLUSTER KUBECONFIG [CONTEXT].
-func (cfg *config) addMember(args []string) error {
+// addMember adds the member CLUSTER KUBECONFIG [CONTEXT], or CLUSTER local,
+// given on line.
+func (cfg *config) addMember(args []string, line int) error {
 	name := args[0]
 	if !fed.IsDNS1123Label(name) {
 		return errors.New("cluster name is not a DNS-1123 label")
@@ -128,6 +140,15 @@ func (cfg *config) addMember(args []string) error {
 			return errors.New("declared twice")
 		}
 	}
+	if len(args) == 2 && args[1] == fedplugin.LocalLabel {
+		for _, m := range cfg.members {
+			if m.local {
+				return fmt.Errorf("the local cluster is member %s already: its shards would count twice", m.name)
+			}
+		}
+		cfg.members = append(cfg.members, memberConfig{name: name, local: true, line: line})
+		return nil
+	}
 	cc, err := loadCluster(args[1:])
 	if err != nil {
 		return err
@@ -137,8 +158,22 @@ func (cfg *config) addMember(args []string) error {
 			return fmt.Errorf("reaches the cluster of member %s (same kubeconfig and context): its shards would count twice", m.name)
 		}
 	}
-	cfg.members = append(cfg.members, memberConfig{name: name, clusterConfig: cc})
+	cfg.members = append(cfg.members, memberConfig{name: name, line: line, clusterConfig: cc})
 	return nil
+}
+
+// twiceLocal returns a member that reaches the local cluster like the
+// member named local does, once the local cluster's kubeconfig is known:
+// its shards would count twice.
+func (cfg *config) twiceLocal() (memberConfig, bool) {
+	if !slices.ContainsFunc(cfg.members, func(m memberConfig) bool { return m.local }) {
+		return memberConfig{}, false
+	}
+	i := slices.IndexFunc(cfg.members, func(m memberConfig) bool { return !m.local && m.same(cfg.local) })
+	if i < 0 {
+		return memberConfig{}, false
+	}
+	return cfg.members[i], true
 }
 
 // parseServices reads `services all | selector SELECTOR | exported` (SPEC

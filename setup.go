@@ -139,7 +139,7 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 			if len(args) != 2 && len(args) != 3 {
 				return nil, c.ArgErr()
 			}
-			if err := cfg.addMember(args); err != nil {
+			if err := cfg.addMember(args, c.Line()); err != nil {
 				return nil, c.Errf("member %s: %v", args[0], err)
 			}
 		case "node":
@@ -213,6 +213,9 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 	if len(cfg.members) == 0 {
 		f.Authority = nil // without members, the federation zone's shards are unknown
 	}
+	if m, twice := cfg.twiceLocal(); twice {
+		return nil, errAt(c, m.line, fmt.Sprintf("member %s reaches the local cluster, which is a member already (member ... local): its shards would count twice", m.name))
+	}
 	if cfg.local.rest == nil {
 		var err error
 		if cfg.local, err = loadCluster(nil); err != nil {
@@ -236,6 +239,9 @@ func addFederation(f *fedplugin.Config, name string, args []string) error {
 	domain, err := federationDomain(args[0])
 	if err != nil {
 		return fmt.Errorf("federation %s: %w", name, err)
+	}
+	if dns.IsSubDomain(clusterDomain, domain) {
+		return fmt.Errorf("federation %s: domain %s lies in Kubernetes' cluster zone %s: a federation's names need a domain of their own", name, strings.TrimSuffix(domain, "."), clusterDomain)
 	}
 	if _, dup := f.Federations[name]; dup {
 		return fmt.Errorf("federation %s is declared twice", name)
@@ -263,6 +269,11 @@ func federationDomain(s string) (string, error) {
 	}
 	return d + ".", nil
 }
+
+// clusterDomain is the cluster zone of Kubernetes' default cluster
+// domain: a federation DOMAIN equal to or under it would take in-cluster
+// names from the kubernetes plugin, members or not (SPEC 6.2).
+const clusterDomain = "cluster.local."
 
 // once lists the properties that may be given once only.
 var once = map[string]bool{

@@ -40,7 +40,13 @@ func TestParse(t *testing.T) {
 	t.Setenv("KUBERNETES_SERVICE_PORT", "443")
 	empty := filepath.Join(t.TempDir(), "empty")
 	noServer := filepath.Join(t.TempDir(), "noserver")
-	for path, text := range map[string]string{empty: "", noServer: strings.Replace(kubeconfigYAML, `{server: "https://127.0.0.1:6443"}`, "{}", 1)} {
+	badCA := filepath.Join(t.TempDir(), "badca")
+	other := writeKubeconfig(t)
+	for path, text := range map[string]string{
+		empty:    "",
+		noServer: strings.Replace(kubeconfigYAML, `{server: "https://127.0.0.1:6443"}`, "{}", 1),
+		badCA:    strings.Replace(kubeconfigYAML, `{server: "https://127.0.0.1:6443"}`, `{server: "https://127.0.0.1:6443", certificate-authority-data: "bm90IGEgY2VydGlmaWNhdGU="}`, 1),
+	} {
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +135,17 @@ func TestParse(t *testing.T) {
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember c1 " + noServer + "\n}", "member c1: kubeconfig " + noServer + ":"},
 		// The root zone, and domains overlapping a cluster zone.
 		{"federation . {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:1 - Error during parsing: the root zone cannot be a cluster zone"},
-		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed fed.cluster.local\n}", "Testfile:3 - Error during parsing: federation myfed: domain fed.cluster.local. overlaps the cluster zone cluster.local."},
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed fed.cluster.local\n}", "Testfile:3 - Error during parsing: federation myfed: domain fed.cluster.local lies in Kubernetes' cluster zone cluster.local."},
+		// The cluster zone as a DOMAIN, with members too (served as the
+		// federation zone, it would answer every in-cluster name NXDOMAIN).
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed cluster.local\nmember a " + other + "\n}", "Testfile:3 - Error during parsing: federation myfed: domain cluster.local lies in Kubernetes' cluster zone"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed cluster.local\n}", "Testfile:3 - Error during parsing: federation myfed: domain cluster.local lies in Kubernetes' cluster zone"},
+		// Certificate data that does not parse.
+		{"federation {\nkubeconfig " + badCA + "\nmyfed example.com\n}", "Testfile:2 - Error during parsing: kubeconfig: kubeconfig " + badCA + ": unable to load root certificates"},
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember a " + badCA + "\n}", "Testfile:4 - Error during parsing: member a: kubeconfig " + badCA + ": unable to load root certificates"},
+		// The local cluster as a member, twice.
+		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember a local\nmember b local\n}", "Testfile:5 - Error during parsing: member b: the local cluster is member a already"},
+		{"federation {\nmyfed example.com\nmember a " + kc + "\nmember b local\nkubeconfig " + kc + "\n}", "Testfile:3 - Error during parsing: member a reaches the local cluster, which is a member already"},
 		{"federation svc.example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:3 - Error during parsing: federation myfed: domain example.com. overlaps the cluster zone svc.example.com."},
 		// Which Services are shards (SPEC 9).
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nservices selector federation.example.com/myfed=true\n}", ""},
@@ -240,6 +256,30 @@ func TestMembersShareWatches(t *testing.T) {
 	}
 	if len(f.Authority) != 1 || f.Authority[0] != "example.com." || len(f.Zones) != 1 || f.Zones[0] != "cluster.local." {
 		t.Errorf("Expected authority for example.com. and cluster zone cluster.local., got %v %v", f.Authority, f.Zones)
+	}
+}
+
+// TestLocalMember: member CLUSTER local reads the local cluster's watch,
+// wherever the kubeconfig line is (SPEC 4.5.3).
+func TestLocalMember(t *testing.T) {
+	kc := writeKubeconfig(t)
+	other := writeKubeconfig(t)
+	c := caddy.NewTestController("dns", `federation cluster.local example.com {
+		myfed example.com
+		member here local
+		member there `+other+`
+		kubeconfig `+kc+`
+	}`)
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := cfg.newWatchers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Members) != 2 || len(w.Watches) != 2 || !w.Members[0].Reads(w.Local.Watch()) || w.Members[1].Reads(w.Local.Watch()) {
+		t.Fatalf("Expected member here to read the local watch and there its own, got %+v", w)
 	}
 }
 

@@ -39,18 +39,11 @@ func versionProbe(client kubernetes.Interface) func(context.Context) error {
 }
 
 // probeLoop probes the API at once and then every probeInterval until ctx
-// ends, and reports each outcome as the resource "api".
+// ends, and reports each outcome as the resource "api". While the API
+// does not answer it probes every retryMax, so a member whose API is back
+// counts again within that (SPEC 4.5.3).
 func (c *Cluster) probeLoop(ctx context.Context) {
-	t := time.NewTicker(probeInterval)
-	defer t.Stop()
-	for first := true; ; first = false {
-		if !first {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+	for {
 		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 		err := c.probe(pctx)
 		cancel()
@@ -61,5 +54,14 @@ func (c *Cluster) probeLoop(ctx context.Context) {
 			err = fmt.Errorf("no answer within %v", probeTimeout)
 		}
 		c.contact.observe("api", err)
+		next := probeInterval
+		if err != nil {
+			next = retryMax
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(next):
+		}
 	}
 }

@@ -61,9 +61,7 @@ type decision struct {
 	// local Service's scope and the known shards' (LevelNone: global).
 	scope federation.Level
 	// inProcess: the members' shards are settled and shards holds them,
-	// and the target is in this plugin's own zone or has no shard within
-	// the scope: the answer is written here, not chased (a server that
-	// does not know the scope could walk past it).
+	// and answersInProcess says the answer is written here, not chased.
 	inProcess bool
 	shards    []federation.PublishedShard
 	err       error // why, for pathServfail and a topology that is unknown
@@ -147,8 +145,23 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d
 	}
-	d.inProcess = known && (!found || slices.Contains(f.cfg.Authority, d.domain))
+	d.inProcess = known && f.answersInProcess(d, found)
 	return d
+}
+
+// answersInProcess reports whether the CNAME target of d, whose walk found
+// a healthy shard or not, is answered here rather than chased through the
+// server (SPEC 3.3). In this plugin's own zone the answer would be the
+// same, only faster; except an NXDOMAIN that fallthrough hands to the next
+// plugin, which the chase reaches. In a zone served elsewhere only a walk
+// that a scope ends early is answered here: a server that does not know
+// the scope could walk past it. Without one the real zone is asked: a
+// member this cluster cannot see may still have a healthy shard there.
+func (f *Federation) answersInProcess(d decision, found bool) bool {
+	if slices.Contains(f.cfg.Authority, d.domain) {
+		return found || !f.cfg.Fall.Through(d.target)
+	}
+	return !found && d.scope > federation.LevelGlobal
 }
 
 // topology returns the local zone and region: those of the Corefile, else

@@ -214,3 +214,45 @@ func TestScopeHoldsWithARemoteZone(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestNoScopeRemoteZoneIsChased: with the federation zone served elsewhere
+// and no shard that this cluster sees, no scope narrows the walk: the
+// global name is chased, and the real zone's answer (a member this cluster
+// cannot reach may still have a healthy shard) is what the client gets,
+// never an NXDOMAIN made up here (SPEC 3.3).
+func TestNoScopeRemoteZoneIsChased(t *testing.T) {
+	f := tableFederation(&stubClusters{members: []string{"m2"}})
+	f.cfg.Authority = nil // the zone is served by another server
+	f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{test.A(webGlob + " 60 IN A 203.0.113.9")}}}
+	m := new(dns.Msg)
+	m.SetQuestion(web, dns.TypeA)
+	rec := dnstest.NewRecorder(&test.ResponseWriter{})
+	f.ServeDNS(context.Background(), rec, m)
+	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlob), test.A(webGlob + " 60 IN A 203.0.113.9")}}
+	if rec.Msg == nil {
+		t.Fatal("Expected an answer")
+	}
+	if err := check(rec.Msg, want); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestFallthroughReachesInClusterTarget: in the plugin's own zone, a walk
+// that ends NXDOMAIN under a fallthrough zone is chased, so the next
+// plugin answers the target as it answers the name asked directly.
+func TestFallthroughReachesInClusterTarget(t *testing.T) {
+	f := tableFederation(&stubClusters{members: []string{"m2"}})
+	f.cfg.Fall.SetZonesFromArgs([]string{"example.com."})
+	f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{test.A(webGlob + " 60 IN A 192.0.2.4")}}}
+	m := new(dns.Msg)
+	m.SetQuestion(web, dns.TypeA)
+	rec := dnstest.NewRecorder(&test.ResponseWriter{})
+	f.ServeDNS(context.Background(), rec, m)
+	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlob), test.A(webGlob + " 60 IN A 192.0.2.4")}}
+	if rec.Msg == nil {
+		t.Fatal("Expected an answer")
+	}
+	if err := check(rec.Msg, want); err != nil {
+		t.Error(err)
+	}
+}

@@ -38,9 +38,11 @@ func (m *Member) LastChange() time.Time { return m.watch.LastChange() }
 // its published shard, and its policy whatever its health.
 func (m *Member) View(namespace, name string) View { return m.watch.View(namespace, name) }
 
-// CountPublished counts the member's published shards and returns their
-// ingress hostnames.
-func (m *Member) CountPublished() (int, []string) { return m.watch.CountPublished() }
+// CountPublished counts the member's published shards that counts accepts
+// (nil: all) and returns the ingress hostnames of all of them.
+func (m *Member) CountPublished(counts func(PublishedShard) bool) (int, []string) {
+	return m.watch.CountPublished(counts)
+}
 
 // Usable reports whether the member's shards count at now: its caches have
 // synced, and its API answers or has been silent for less than the grace.

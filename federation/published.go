@@ -64,15 +64,19 @@ func (c *Cluster) anyRegion() string {
 }
 
 // CountPublished counts the cluster's published shards, over all services,
-// and returns the ingress hostnames among them.
-func (c *Cluster) CountPublished() (n int, hostnames []string) {
+// that counts accepts (nil: all), and returns the ingress hostnames of
+// every published shard, counted or not: a shard known only by a hostname
+// counts once its name has resolved (SPEC 4.2.1).
+func (c *Cluster) CountPublished(counts func(PublishedShard) bool) (n int, hostnames []string) {
 	for _, obj := range c.services.GetStore().List() {
 		svc, ok := obj.(*service)
 		if !ok || !svc.loadBalancer {
 			continue // never published: spare the lookups
 		}
 		if v := c.View(svc.namespace, svc.name); v.IsPublished {
-			n++
+			if counts == nil || counts(v.Published) {
+				n++
+			}
 			hostnames = append(hostnames, v.Published.Hostnames...)
 		}
 	}

@@ -91,7 +91,7 @@ func TestPublishedShard(t *testing.T) {
 	if s, ok := c.PublishedShard("ns", "aws"); !ok || len(s.Ingress) != 0 || !slices.Equal(s.Hostnames, []string{"lb-1.elb.example.net."}) {
 		t.Errorf("Expected aws published with its hostname, got %+v %v", s, ok)
 	}
-	if n, hosts := c.CountPublished(); n != 3 || !slices.Equal(hosts, []string{"lb-1.elb.example.net."}) {
+	if n, hosts := c.CountPublished(nil); n != 3 || !slices.Equal(hosts, []string{"lb-1.elb.example.net."}) {
 		t.Errorf("Expected 3 published shards and one hostname, got %d %v", n, hosts)
 	}
 
@@ -106,5 +106,5 @@ func TestPublishedShard(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "service deletion", func() bool { n, _ := c.CountPublished(); return n == 0 })
+	eventually(t, "service deletion", func() bool { n, _ := c.CountPublished(nil); return n == 0 })
 }

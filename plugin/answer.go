@@ -33,6 +33,7 @@ func (f *Federation) chase(ctx context.Context, state request.Request, m *dns.Ms
 		// This CNAME would be the chain's ninth: it ends here, and the
 		// questions that chased their way here write the chain so far.
 		m.Rcode = dns.RcodeServerFailure
+		cutChain(ctx)
 		return
 	}
 	target = strings.ToLower(target)

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/request"
@@ -28,25 +29,52 @@ func deeper(ctx context.Context) context.Context {
 	return context.WithValue(ctx, dnsserver.LoopKey{}, chainDepth(ctx)+1)
 }
 
+// withChainCut returns ctx of a client's question that is about to be
+// chased, carrying where the chase records that the bound cut its chain.
+func withChainCut(ctx context.Context) context.Context {
+	if chainDepth(ctx) > 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, chainCutKey{}, new(atomic.Bool))
+}
+
+// chainCutKey keys the flag that a chase sets when the bound stops the
+// chain, so the question that started it can tell a loop from a chain that
+// failed for another reason.
+type chainCutKey struct{}
+
+// cutChain records that the bound stopped the chain of ctx's question.
+func cutChain(ctx context.Context) {
+	if cut, ok := ctx.Value(chainCutKey{}).(*atomic.Bool); ok {
+		cut.Store(true)
+	}
+}
+
 // boundChain cuts an answer that holds more than maxChain CNAMEs, counted
 // over the whole answer (the chase may have brought CNAMEs of other
 // plugins), after the last one allowed, and makes it SERVFAIL: the chain so
-// far (SPEC 3.7). It reports whether the answer ends in SERVFAIL.
-func (f *Federation) boundChain(m *dns.Msg, state request.Request) bool {
-	n := 0
+// far (SPEC 3.7). It reports whether the answer ends in SERVFAIL; the
+// cause is logged as a loop only when the bound stopped the chain, here or
+// deeper, not when a chain failed for another reason.
+func (f *Federation) boundChain(ctx context.Context, m *dns.Msg, state request.Request) bool {
+	n, cut := 0, false
 	for i, rr := range m.Answer {
 		if rr.Header().Rrtype != dns.TypeCNAME {
 			continue
 		}
 		if n++; n > maxChain {
 			m.Answer, m.Ns, m.Rcode = m.Answer[:i], nil, dns.RcodeServerFailure
+			cut = true
 			break
 		}
 	}
 	if m.Rcode != dns.RcodeServerFailure {
 		return false
 	}
-	if n >= maxChain {
+	if c, ok := ctx.Value(chainCutKey{}).(*atomic.Bool); ok && c.Load() {
+		cut = true
+	}
+	if cut {
 		f.chainWarnings.Warningf(state.Name(), "CNAME chain of %s longer than %d: answered SERVFAIL (a loop of ExternalName services?)", state.Name(), maxChain)
 	}
 	return true

@@ -13,6 +13,7 @@ import (
 
 var (
 	errUnsynced        = errors.New("federation: local cluster caches not synced")
+	errUnsettled       = errors.New("federation: a member's shards are not known yet (neither synced nor past its grace)")
 	errUnknownTopology = errors.New("federation: local zone or region unknown")
 	errNameTooLong     = errors.New("federation: CNAME target longer than 255 octets")
 )

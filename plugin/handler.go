@@ -56,10 +56,11 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 			f.negativeSOA(m, d.domain)
 		}
 	default:
+		ctx = withChainCut(ctx)
 		f.chase(ctx, state, m, d.target)
 	}
 	level := d.metricLevel()
-	if f.boundChain(m, state) {
+	if f.boundChain(ctx, m, state) {
 		level = levelNone
 	}
 	f.count(ctx, d.name.Federation, level)

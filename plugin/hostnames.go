@@ -28,7 +28,10 @@ type Hostnames struct {
 	hosts    map[string]*host
 	wake     chan struct{}
 	full     sync.Once          // logs that maxHostnames was reached
-	failures federation.OnceLog // logs each hostname that cannot be resolved once
+	failures federation.OnceLog // logs each hostname that cannot be resolved, rate-limited
+	// onChange, if set before Run, is called when a hostname gets its
+	// first address or loses its last one.
+	onChange func()
 }
 
 type host struct {
@@ -168,12 +171,21 @@ func (h *Hostnames) refresh(ctx context.Context) {
 
 // update stores the outcome of resolving name.
 func (h *Hostnames) update(name string, addrs [2][]netip.Addr, answered [2]bool, next time.Duration) {
+	if h.store(name, addrs, answered, next) && h.onChange != nil {
+		h.onChange()
+	}
+}
+
+// store stores the outcome of resolving name and reports whether name
+// went from no address to some, or back.
+func (h *Hostnames) store(name string, addrs [2][]netip.Addr, answered [2]bool, next time.Duration) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	e, ok := h.hosts[name]
 	if !ok {
-		return // no member publishes it any more
+		return false // no member publishes it any more
 	}
+	had := len(e.addrs[0])+len(e.addrs[1]) > 0
 	for i := range families {
 		if answered[i] {
 			e.addrs[i] = addrs[i]
@@ -183,6 +195,7 @@ func (h *Hostnames) update(name string, addrs [2][]netip.Addr, answered [2]bool,
 	if !answered[0] && !answered[1] {
 		h.failures.Warningf(name, "cannot resolve ingress hostname %s through this server: its shard counts only with addresses", name)
 	}
+	return had != (len(e.addrs[0])+len(e.addrs[1]) > 0)
 }
 
 // publishable reports whether ip may stand for a load balancer in the

@@ -22,6 +22,14 @@ func (f *Federation) Start() {
 	}
 	holdSeries(f.seriesNames())
 	if w.Hostnames != nil {
+		mws := f.memberWatches
+		// A hostname that resolves for the first time, or no longer does,
+		// changes the count of the shards it stands for.
+		w.Hostnames.onChange = func() {
+			for _, mw := range mws {
+				mw.update()
+			}
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		f.stopHostnames = cancel
 		f.background.Go(func() { w.Hostnames.Run(ctx) })
@@ -149,7 +157,7 @@ func (w *memberWatch) update() {
 	UpdateSynced(name, w.m.Synced())
 	healthy, hostnames := 0, []string(nil)
 	if state == memberUp || state == memberInGrace {
-		healthy, hostnames = w.m.CountPublished()
+		healthy, hostnames = w.m.CountPublished(w.counts)
 	}
 	if w.hostnames != nil {
 		w.hostnames.Want(name, hostnames)
@@ -169,6 +177,15 @@ func (w *memberWatch) update() {
 		log.Warningf("member %s: API unreachable for %.0fs; its shards no longer count", name, w.m.Grace.Seconds())
 	}
 	w.state = state
+}
+
+// counts reports whether a published shard counts in healthy_shards: with
+// an ingress IP, or a hostname resolved to an address (SPEC 4.2.1).
+func (w *memberWatch) counts(s federation.PublishedShard) bool {
+	if len(s.Ingress) > 0 {
+		return true
+	}
+	return w.hostnames != nil && len(w.hostnames.Addresses(nil, s.Hostnames)) > 0
 }
 
 func (w *memberWatch) stop() {

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net"
 	"net/netip"
 	"strings"
@@ -318,11 +319,13 @@ func TestHostnames(t *testing.T) {
 // then answers with them (SPEC 4.2.1).
 func TestHostnameShardCountsOnceResolved(t *testing.T) {
 	fx := newFixture(t, topo, "")
-	objs := memberObjects("us-east1-b", "us-east1", "")
+	// The member's shard is in the local zone: counted, it would be the
+	// CNAME target's level; not counted, the walk goes to the global level.
+	objs := memberObjects(topo.Zone, topo.Region, "")
 	objs[1].(*corev1.Service).Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{Hostname: "lb.example.net"}}
 	fx.addMember("east", objs...)
 	resolved := make(chan struct{})
-	fx.w.ws.Hostnames = NewHostnames(func(_ context.Context, _ string, qtype uint16) ([]netip.Addr, uint32, error) {
+	h := NewHostnames(func(_ context.Context, _ string, qtype uint16) ([]netip.Addr, uint32, error) {
 		select {
 		case <-resolved:
 		default:
@@ -333,12 +336,28 @@ func TestHostnameShardCountsOnceResolved(t *testing.T) {
 		}
 		return nil, 30, nil
 	})
-	ctx := t.Context()
-	go fx.w.ws.Hostnames.Run(ctx)
-	fx.w.ws.Hostnames.Want("east", []string{"lb.example.net."})
-	fx.expect(test.Case{Qname: webGlobal, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true, Ns: []dns.RR{zoneApexSOA}})
+	fx.w.ws.Hostnames = h
+	mw := &memberWatch{m: fx.w.ws.Members[0], hostnames: h}
+	h.onChange = mw.update
+	t.Cleanup(mw.stop)
+	go h.Run(t.Context())
+	mw.update()
+	shards := func() float64 { return testutil.ToFloat64(healthyShards.WithLabelValues("east")) }
+	if n := shards(); n != 0 {
+		t.Errorf("Expected healthy_shards 0 while the hostname has no address, got %v", n)
+	}
+	fx.expect(test.Case{Qname: web, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
+		Answer: []dns.RR{cnameTo(web, webGlobal)}, Ns: []dns.RR{zoneApexSOA}})
 	close(resolved)
-	fx.expect(test.Case{Qname: webEast1b, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A(webEast1b + " 17 IN A 198.51.100.7")}})
+	fx.expect(test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true,
+		Answer: []dns.RR{cnameTo(web, webZone), test.A(webZone + " 17 IN A 198.51.100.7")}})
+	deadline := time.Now().Add(5 * time.Second)
+	for shards() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Expected healthy_shards 1 once the hostname resolved, got %v", shards())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestServerLookupDropsHostAddresses: a load balancer hostname that names

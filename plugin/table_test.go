@@ -256,3 +256,23 @@ func TestFallthroughReachesInClusterTarget(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestServfailSaysWhy: a SERVFAIL's error, which CoreDNS's errors plugin
+// logs, names its cause: a member not settled is not the local caches.
+func TestServfailSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		qname  string
+		caches *stubClusters
+		want   error
+	}{
+		{webRegion, &stubClusters{members: []string{"m1"}, unsettled: true}, errUnsettled},
+		{web, &stubClusters{unsynced: true}, errUnsynced},
+	} {
+		m := new(dns.Msg)
+		m.SetQuestion(tc.qname, dns.TypeA)
+		rcode, err := tableFederation(tc.caches).ServeDNS(context.Background(), dnstest.NewRecorder(&test.ResponseWriter{}), m)
+		if rcode != dns.RcodeServerFailure || !errors.Is(err, tc.want) {
+			t.Errorf("%s: expected SERVFAIL with %v, got %s %v", tc.qname, tc.want, dns.RcodeToString[rcode], err)
+		}
+	}
+}

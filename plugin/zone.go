@@ -18,7 +18,7 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	zn := federation.ParseDomainName(state.Name(), domain, func(label string) bool { return f.cfg.Federations[label] == domain })
 	now := time.Now()
 	if zn.Kind == federation.AtLevel && !f.clusters.Settled(now) {
-		return dns.RcodeServerFailure, errUnsynced
+		return dns.RcodeServerFailure, errUnsettled
 	}
 	m := new(dns.Msg)
 	m.SetReply(state.Req)

@@ -3,7 +3,10 @@
 GO      ?= go
 # The test bed's kube-apiserver and etcd, built once per version set.
 TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
-E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_COREDNS=$(abspath bin/coredns)
+# An older kube-apiserver (1.33, whose WatchList gate is off) for a member
+# on the Kubernetes that clouds still run (SPEC 4.5.3).
+TESTBED_OLD := .cache/testbed-1.33/$(shell sha256sum hack/testbed-1.33/go.sum | cut -c1-16)
+E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_TESTBED_OLD=$(abspath $(TESTBED_OLD)) FEDERATION_COREDNS=$(abspath bin/coredns)
 
 .PHONY: all build run test root unit e2e fuzz fuzz-short bench bench-scale testbed clean deps deps-bench mutants lint fix profile
 
@@ -31,11 +34,15 @@ build:
 	$(GO) build -o bin/demo ./cmd/demo
 
 
-testbed: $(TESTBED)/kube-apiserver $(TESTBED)/etcd
+testbed: $(TESTBED)/kube-apiserver $(TESTBED)/etcd $(TESTBED_OLD)/kube-apiserver
 
 $(TESTBED)/kube-apiserver:
 	@echo "building kube-apiserver for the test bed (the first time takes several minutes)"
 	cd hack/testbed && $(GO) build -o $(abspath $@) k8s.io/kubernetes/cmd/kube-apiserver
+
+$(TESTBED_OLD)/kube-apiserver:
+	@echo "building kube-apiserver v1.33.13 for the test bed (the first time takes several minutes)"
+	cd hack/testbed-1.33 && CGO_ENABLED=0 $(GO) build -ldflags "-X k8s.io/component-base/version.gitVersion=v1.33.13" -o $(abspath $@) k8s.io/kubernetes/cmd/kube-apiserver
 
 $(TESTBED)/etcd:
 	@echo "building etcd for the test bed"

@@ -4,7 +4,6 @@ package test
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,69 +151,6 @@ func TestMemberBlackHole(t *testing.T) {
 
 	proxy.Thaw()
 	s.expectMetric(t, "coredns_federation_cluster_synced", synced, 1)
-}
-
-// TestReadyWithMemberDown: CoreDNS started with one member refusing
-// connections is ready once the grace has passed, not never (SPEC 4.5.2, 8).
-func TestReadyWithMemberDown(t *testing.T) {
-	port, err := testbed.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	east := bed.Cluster("gce-us-east1")
-	if err := east.WriteKubeconfigVia(kc, fmt.Sprintf("https://127.0.0.1:%d", port), testbed.AdminToken); err != nil {
-		t.Fatal(err)
-	}
-	const grace = 12 * time.Second
-	host := newHost()
-	local := bed.Cluster(localCluster).Kubeconfig
-	start := time.Now()
-	s := runServer(t, t.TempDir(), host, fmt.Sprintf(`.:53 {
-	bind %[1]s
-	ready %[1]s:8181
-	federation cluster.local example.com {
-		myfederation example.com
-		kubeconfig %[2]s
-		node %[3]s
-		grace %[4]s
-		member gone %[5]s
-		member gce-us-central1 %[2]s
-	}
-}
-`, host, local, testbed.Node, grace, kc))
-	ready := func() error {
-		resp, err := (&http.Client{Timeout: time.Second}).Get("http://" + host + ":8181/ready")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
-	}
-	// Within the grace: not ready, and level names get SERVFAIL, never an
-	// answer that leaves out a member whose shards are not known yet.
-	if time.Since(start) < grace-2*time.Second {
-		if err := ready(); err == nil {
-			t.Errorf("Expected not ready %v after start, within the grace of %v", time.Since(start), grace)
-		}
-		if got, err := s.dig("udp", zoneLevel, "A"); err != nil || !got.equal(want("SERVFAIL")) {
-			t.Errorf("Expected SERVFAIL for a level name within the grace, got %v %v", got, err)
-		}
-	} else {
-		t.Errorf("CoreDNS took %v to start, too long to look inside the grace", time.Since(start))
-	}
-	eventuallyWithin(t, grace+10*time.Second, "ready", ready)
-	took := time.Since(start)
-	t.Logf("Ready after %.1fs with a grace of %v", took.Seconds(), grace)
-	if took < grace-time.Second || took > grace+5*time.Second {
-		t.Errorf("Expected ready after the grace of %v and within 5s of it, took %v", grace, took)
-	}
-	// The dead member counts as having no shard: the zone level answers
-	// from the live member alone.
-	s.expectDig(t, zoneLevel, "A", want("NOERROR", ingresses(zoneLevel, localCluster)...))
 }
 
 // TestReloadDropsRemovedMemberSeries: a member removed by a reload takes

@@ -43,8 +43,28 @@ func (b *Bed) SecondAPIServer(c *Cluster) (*Cluster, error) {
 	return second, second.Start()
 }
 
+// AddCluster starts one more cluster on the bed's etcd, called name, whose
+// kube-apiserver is the one in binDir (another Kubernetes version than the
+// bed's) with extraArgs; the caller stops it.
+func (b *Bed) AddCluster(name, binDir string, extraArgs ...string) (*Cluster, error) {
+	c, err := b.newClusterOf(name, len(b.Clusters), binDir)
+	if err != nil {
+		return nil, err
+	}
+	c.apiserver.args = append(c.apiserver.args, extraArgs...)
+	if err := c.Start(); err != nil {
+		c.Kill()
+		return nil, err
+	}
+	return c, nil
+}
+
 func (b *Bed) newCluster(name string, index int) (*Cluster, error) {
-	path, err := binary(b.bin, "kube-apiserver")
+	return b.newClusterOf(name, index, b.bin)
+}
+
+func (b *Bed) newClusterOf(name string, index int, binDir string) (*Cluster, error) {
+	path, err := binary(binDir, "kube-apiserver")
 	if err != nil {
 		return nil, err
 	}

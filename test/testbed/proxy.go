@@ -108,6 +108,17 @@ func (p *Proxy) Thaw() {
 	}
 }
 
+// Reset closes every connection made so far, as a restarted middlebox
+// does; new ones are forwarded as before.
+func (p *Proxy) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
 // Close closes the listener and every connection.
 func (p *Proxy) Close() {
 	p.Thaw()

@@ -16,6 +16,30 @@ import (
 // TestCorefileExample serves the shipped Corefile.example against the test
 // bed, as `make run` does, so a broken example fails CI.
 func TestCorefileExample(t *testing.T) {
+	s := startExample(t)
+	ip := clusterIP(t, localCluster, testbed.Service)
+	for _, net := range []string{"udp", "tcp"} {
+		eventually(t, "the local answer over "+net, func() error {
+			m, err := s.Exchange(net, nginx, dns.TypeA)
+			if err != nil {
+				return err
+			}
+			if got := reduce(m); !got.equal(want("NOERROR", nginx+" A "+ip)) {
+				return fmt.Errorf("got %v", got)
+			}
+			return nil
+		})
+	}
+	// The local cluster is also a member: its metrics carry the member's name.
+	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": localCluster}, 1)
+	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": localCluster}, 1)
+	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "local"}, 1)
+}
+
+// startExample serves Corefile.example against the test bed, as `make run`
+// does.
+func startExample(t *testing.T) *server {
+	t.Helper()
 	corefile, err := os.ReadFile("../Corefile.example")
 	if err != nil {
 		t.Fatal(err)
@@ -34,23 +58,5 @@ func TestCorefileExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Stop)
-	s := &server{CoreDNS: c, metrics: "127.0.0.1:" + strconv.Itoa(ports["FEDERATION_METRICS_PORT"])}
-
-	ip := clusterIP(t, localCluster, testbed.Service)
-	for _, net := range []string{"udp", "tcp"} {
-		eventually(t, "the local answer over "+net, func() error {
-			m, err := s.Exchange(net, nginx, dns.TypeA)
-			if err != nil {
-				return err
-			}
-			if got := reduce(m); !got.equal(want("NOERROR", nginx+" A "+ip)) {
-				return fmt.Errorf("got %v", got)
-			}
-			return nil
-		})
-	}
-	// The local cluster is also a member: its metrics carry the member's name.
-	s.expectMetric(t, "coredns_federation_healthy_shards", map[string]string{"cluster": localCluster}, 1)
-	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": localCluster}, 1)
-	s.expectMetric(t, "coredns_federation_cluster_synced", map[string]string{"cluster": "local"}, 1)
+	return &server{CoreDNS: c, metrics: "127.0.0.1:" + strconv.Itoa(ports["FEDERATION_METRICS_PORT"])}
 }

@@ -3,6 +3,7 @@
 package test
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"os"
@@ -273,10 +274,12 @@ func TestMemberBackAfterLongOutage(t *testing.T) {
 	t.Cleanup(func() { _ = east.Start() })
 	s.expectMetric(t, "coredns_federation_cluster_synced", synced, 0)
 	time.Sleep(3 * time.Minute)
+	answering := make(chan time.Time, 1)
+	go func() { answering <- firstAnswer(east.Server() + "/version") }()
 	if err := east.Start(); err != nil { // returns once /readyz answers
 		t.Fatal(err)
 	}
-	back := time.Now()
+	back := <-answering
 	eventuallyWithin(t, 30*time.Second, "cluster_synced 1", func() error {
 		if v, err := s.scrape("coredns_federation_cluster_synced", synced); err != nil || v != 1 {
 			return fmt.Errorf("cluster_synced %v %v", v, err)
@@ -295,6 +298,19 @@ func TestMemberBackAfterLongOutage(t *testing.T) {
 	t.Cleanup(func() { _ = east.SetEndpoints(testbed.Service, "us-east1-b", 2, true) })
 	level := "nginx.mynamespace.myfederation.svc.us-east1-b.us-east1.example.com."
 	s.expectDig(t, level, "CNAME", want("NOERROR", level+" CNAME nginx.mynamespace.myfederation.svc.us-east1.example.com."))
+}
+
+// firstAnswer asks url every 20ms for up to a minute and returns when it
+// first got an HTTP answer: when an apiserver starting up answers.
+func firstAnswer(url string) time.Time {
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // a loopback test apiserver
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			return time.Now()
+		}
+	}
+	return time.Now()
 }
 
 // TestExportsKeptAcrossRevokedRole: with `services exported`, a member
@@ -357,7 +373,9 @@ func TestExportsKeptAcrossRevokedRole(t *testing.T) {
 		if _, err := east.Client.CoreV1().ConfigMaps(testbed.Namespace).Create(t.Context(), cm, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = east.Client.CoreV1().ConfigMaps(testbed.Namespace).Delete(t.Context(), cm.Name, metav1.DeleteOptions{}) })
+		t.Cleanup(func() {
+			_ = east.Client.CoreV1().ConfigMaps(testbed.Namespace).Delete(t.Context(), cm.Name, metav1.DeleteOptions{})
+		})
 	}
 	east.Kill()
 	restarted := time.Now()

@@ -86,14 +86,15 @@ func TestMinReadyFailsOver(t *testing.T) {
 	s.expectDig(t, zone, "A", want("NOERROR", zone+" A 203.0.113.98"))
 }
 
-// TestScopeRegion: a service scoped to its region, whose region has no
-// healthy shard, ends NXDOMAIN in the cluster and at its region level,
-// while a healthy shard elsewhere stays reachable at the global name asked
+// TestScopeRegion: a service scoped to its region by a member's shard
+// alone (the local Service has no scope), whose region has no healthy
+// shard, ends NXDOMAIN in the cluster and at its region level, while that
+// healthy shard elsewhere stays reachable at the global name asked
 // directly (SPEC 10, 10.2).
 func TestScopeRegion(t *testing.T) {
 	scope := map[string]string{"federated-dns.io/scope": "region"}
 	ips := policyShards(t, "scoped", 20, scope, "gce-europe-west1")
-	localShard(t, "scoped", "203.0.113.97", scope, 0)
+	localShard(t, "scoped", "203.0.113.97", nil, 0) // only the member's shard carries the scope
 	s := startFederationServer(t, "30s")
 	name := "scoped.mynamespace.myfederation.svc.cluster.local."
 	region := "scoped.mynamespace.myfederation.svc.us-central1.example.com."

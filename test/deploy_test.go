@@ -147,11 +147,12 @@ func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name, role strin
 }
 
 // startPluginOnly runs CoreDNS with the federation plugin alone on the local
-// cluster (also a member) reached through kubeconfig.
+// cluster (also a member) reached through kubeconfig; whoami follows it, so
+// a SERVFAIL is the plugin's.
 func startPluginOnly(t *testing.T, kubeconfig string) *server {
 	t.Helper()
 	return startWith(t, serverConfig{
-		kubeconfig: kubeconfig, zones: "cluster.local example.com", block: []string{"member " + localCluster + " " + kubeconfig},
+		kubeconfig: kubeconfig, zones: "cluster.local example.com", block: []string{"member " + localCluster + " local"}, next: "whoami",
 	})
 }
 

@@ -26,7 +26,8 @@ func TestStartedBeforeAPI(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	s := startServer(t, cluster.Kubeconfig)
+	// whoami, not kubernetes, follows the plugin: a SERVFAIL is the plugin's.
+	s := startWith(t, serverConfig{kubeconfig: cluster.Kubeconfig, zones: "cluster.local", block: []string{"ttl 5"}, next: "whoami"})
 	name := "nginx.mynamespace.myfederation.svc.cluster.local."
 	for _, net := range []string{"udp", "tcp"} {
 		got, err := s.dig(net, name, "A")

@@ -72,7 +72,10 @@ type serverConfig struct {
 	zones      string   // the federation plugin's ZONES
 	block      []string // lines of the federation block besides the federation, kubeconfig and node
 	kubernetes bool     // whether the kubernetes plugin follows it
-	more       string   // further server blocks; %[1]s is the host
+	// next, if set, is a plugin line after them whose answer nothing else
+	// gives (whoami): a SERVFAIL is then the plugin's, not the next one's.
+	next string
+	more string // further server blocks; %[1]s is the host
 }
 
 // startWith runs bin/coredns on a new loopback host with the federation
@@ -92,6 +95,9 @@ func startWith(t *testing.T, c serverConfig) *server {
 	b.WriteString("\t}\n")
 	if c.kubernetes {
 		fmt.Fprintf(&b, "\tkubernetes cluster.local {\n\t\tkubeconfig %s\n\t}\n", c.kubeconfig)
+	}
+	if c.next != "" {
+		fmt.Fprintf(&b, "\t%s\n", c.next)
 	}
 	b.WriteString("}\n")
 	if c.more != "" {

@@ -50,7 +50,8 @@ func onTestBed(t *testing.T, corefile, host string) string {
 		t.Fatal(err)
 	}
 	local := bed.Cluster(localCluster).Kubeconfig
-	replace := [][2]string{
+	replace := make([][2]string, 0, 7+len(testbed.SeedFederation))
+	replace = append(replace, [][2]string{
 		{".:53 {", ".:53 {\n        bind " + host},
 		{"health {", "health " + host + ":8080 {"},
 		{"ready\n", "ready " + host + ":8181\n"},
@@ -58,7 +59,7 @@ func onTestBed(t *testing.T, corefile, host string) string {
 		{"federation cluster.local example.com {", "federation cluster.local example.com {\n            kubeconfig " + local},
 		{"kubernetes cluster.local in-addr.arpa ip6.arpa {", "kubernetes cluster.local in-addr.arpa ip6.arpa {\n            kubeconfig " + local},
 		{"forward . /etc/resolv.conf", fmt.Sprintf("forward . 127.0.0.1:%d", port)},
-	}
+	}...)
 	for _, s := range testbed.SeedFederation {
 		replace = append(replace, [2]string{"/etc/federation/" + s.Cluster + ".kubeconfig", bed.Cluster(s.Cluster).Kubeconfig})
 	}
@@ -83,7 +84,7 @@ func TestShippedCorefileServesTheExampleZone(t *testing.T) {
 	host := newHost()
 	shipped := runServer(t, t.TempDir(), host, onTestBed(t, shippedCorefile(t), host))
 	example := startExample(t)
-	var names []string
+	names := make([]string, 0, 2*len(testbed.SeedFederation)+4)
 	for _, s := range testbed.SeedFederation {
 		names = append(names,
 			fmt.Sprintf("nginx.mynamespace.myfederation.svc.%s.%s.example.com.", s.Zone, s.Region),

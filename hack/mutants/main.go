@@ -200,8 +200,7 @@ func command(dir string, env []string, name string, args ...string) (out string,
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	b, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
+	if _, ok := errors.AsType[*exec.ExitError](err); ok {
 		return string(b), true, nil
 	}
 	if err != nil {

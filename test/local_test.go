@@ -71,16 +71,17 @@ func TestServiceDeletedAndRecreated(t *testing.T) {
 	if err := local.DeleteService(testbed.Service); err != nil {
 		t.Fatal(err)
 	}
+	seeded := map[string]string{testbed.SelectorLabel: "true"} // as the seed made it: selected
 	t.Cleanup(func() {
 		if _, err := local.ClusterIP(testbed.Service); err != nil {
-			_ = local.CreateService(testbed.Service, corev1.ServiceTypeLoadBalancer)
+			_ = local.CreateLabelledService(testbed.Service, corev1.ServiceTypeLoadBalancer, seeded)
 		}
 		_ = local.SetIngress(testbed.Service, testbed.SeedFederation[2].Ingress)
 	})
 	// The EndpointSlice is still there, naming a service that is gone.
 	s.expectDig(t, nginx, "A", failover)
 
-	if err := local.CreateService(testbed.Service, corev1.ServiceTypeLoadBalancer); err != nil {
+	if err := local.CreateLabelledService(testbed.Service, corev1.ServiceTypeLoadBalancer, seeded); err != nil {
 		t.Fatal(err)
 	}
 	s.expectDig(t, nginx, "A", want("NOERROR", nginx+" A "+clusterIP(t, localCluster, testbed.Service)))

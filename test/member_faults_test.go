@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -241,6 +242,14 @@ func TestCorefileRefusals(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	kubeconfig, err := os.ReadFile(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	badCA := filepath.Join(t.TempDir(), "badca")
+	if err := os.WriteFile(badCA, []byte(caData.ReplaceAllString(string(kubeconfig), "certificate-authority-data: bm90IGEgY2VydGlmaWNhdGU=")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		block string // the federation plugin's line and block
 		line  int
@@ -249,13 +258,20 @@ func TestCorefileRefusals(t *testing.T) {
 		{"federation cluster.local {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n\tttl 5\n\tttl 6\n}", 6, "property 'ttl' is given twice"},
 		{"federation cluster.local {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n\tupstream 8.8.8.8\n}", 5, "unknown property 'upstream'"},
 		{"federation {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n}", 2, "the root zone cannot be a cluster zone"},
-		{"federation cluster.local {\n\tmyfederation fed.cluster.local\n\tkubeconfig " + kc + "\n}", 3, "overlaps the cluster zone cluster.local."},
+		{"federation cluster.local {\n\tmyfederation fed.cluster.local\n\tkubeconfig " + kc + "\n}", 3, "lies in Kubernetes' cluster zone cluster.local."},
+		// The cluster zone as the federation zone, members or not (SPEC 6.2).
+		{"federation cluster.local {\n\tmyfederation cluster.local\n\tkubeconfig " + kc + "\n\tmember east " + kc + "\n}", 3, "lies in Kubernetes' cluster zone cluster.local."},
+		{"federation cluster.local example.com {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n\tmember east " + badCA + "\n}", 5, "member east: kubeconfig " + badCA + ": unable to load root certificates"},
+		{"federation cluster.local example.com {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n\tmember a local\n\tmember b local\n}", 6, "member b: the local cluster is member a already"},
 		{"federation cluster.local example.com {\n\tmyfederation example.com\n\tkubeconfig " + kc + "\n\tmember east " + empty + "\n}", 5, "member east: kubeconfig " + empty},
 	} {
 		conf := filepath.Join(t.TempDir(), "Corefile")
 		expectRefusal(t, conf, ".:0 {\n"+tc.block+"\n}\n", tc.line, tc.err)
 	}
 }
+
+// caData finds a kubeconfig's certificate authority, inline or by file.
+var caData = regexp.MustCompile(`certificate-authority(-data)?: \S+`)
 
 // expectRefusal writes corefile to conf and runs bin/coredns on it: it must
 // exit within 10s, naming the plugin, the file, the line and the reason.

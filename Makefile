@@ -6,9 +6,10 @@ TESTBED := .cache/testbed/$(shell sha256sum hack/testbed/go.sum | cut -c1-16)
 # An older kube-apiserver (1.33, whose WatchList gate is off) for a member
 # on the Kubernetes that clouds still run (SPEC 4.5.3).
 TESTBED_OLD := .cache/testbed-1.33/$(shell sha256sum hack/testbed-1.33/go.sum | cut -c1-16)
-E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_TESTBED_OLD=$(abspath $(TESTBED_OLD)) FEDERATION_COREDNS=$(abspath bin/coredns)
+E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_TESTBED_OLD=$(abspath $(TESTBED_OLD)) FEDERATION_COREDNS=$(abspath bin/coredns) \
+	FEDERATION_COREDNS_PLUGINCFG=$(abspath bin/coredns-plugincfg)
 
-.PHONY: all build run test root unit e2e fuzz fuzz-short bench bench-scale testbed clean deps deps-bench mutants lint fix profile
+.PHONY: all build build-plugincfg run test root unit e2e fuzz fuzz-short bench bench-scale testbed clean deps deps-bench mutants lint fix profile
 
 # Debian packages of the real clients: dig for the demo and the end-to-end
 # tests, unshare for the glibc resolver test, gcc for the race detector.
@@ -90,7 +91,12 @@ fuzz:
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=2000x
 
-e2e: root deps build testbed
+# CoreDNS as a plugin.cfg build orders it (cache before federation), for
+# the test that such a build is refused at load (SPEC 6.3).
+build-plugincfg:
+	$(GO) build -tags plugincfg -o bin/coredns-plugincfg ./cmd/coredns
+
+e2e: root deps build build-plugincfg testbed
 	$(E2E_ENV) $(GO) test -count=1 -tags e2e -timeout 20m ./test/...
 
 # Go benchmarks, then dnsperf and memory runs side by side with CoreDNS's own

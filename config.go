@@ -23,6 +23,7 @@ type config struct {
 	// selector and exported say which Services are shards (services).
 	selector string
 	exported bool
+	line     int // of the federation directive
 }
 
 // clusterConfig is where a cluster's API is: a kubeconfig file and context,
@@ -71,7 +72,8 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 		return c, nil
 	}
 	// A local cluster that is also a member watches all its nodes.
-	localNodes := fed.Nodes{Name: cfg.answers.Node}
+	// Its nodes map each client to its zone (SPEC 5.3).
+	localNodes := fed.Nodes{Name: cfg.answers.Node, Clients: true}
 	for _, m := range cfg.members {
 		if m.isLocal(cfg.local) {
 			localNodes.All = true

@@ -54,6 +54,10 @@ func setup(c *caddy.Controller) error {
 	f := fedplugin.New(cfg.answers, watchers, upstream.New())
 
 	c.OnStartup(func() error {
+		zones := append(slices.Clone(cfg.answers.Zones), cfg.answers.Authority...)
+		if z, ahead := cacheAhead(dnsserver.GetConfig(c), dnsserver.Directives, zones); ahead {
+			return coreplugin.Error(pluginName, errAt(c, cfg.line, fmt.Sprintf("cache comes before federation in this build's plugin chain and would hold its answers for %s up to their TTL, delaying every failover: build with federation before cache (cmd/coredns does), or exclude the zone from it (disable success %s and disable denial %s in the cache block)", z, z, z)))
+		}
 		f.Start()
 		if !f.WaitForSync(startupTimeout) {
 			log.Warning("starting server with unsynced Kubernetes API")
@@ -113,6 +117,7 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 	}
 	f := &cfg.answers
 	pluginLine := c.Line()
+	cfg.line = pluginLine
 	zones := coreplugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
 	domainLines := map[string]int{} // the line of each federation
 

@@ -221,8 +221,8 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.answers.TTL != 30 || cfg.grace != 30*time.Second || cfg.answers.Node != "n1" {
-		t.Errorf("Expected ttl 30, grace 30s, node n1; got %d %v %q", cfg.answers.TTL, cfg.grace, cfg.answers.Node)
+	if cfg.answers.TTL != 5 || cfg.grace != 30*time.Second || cfg.answers.Node != "n1" { // SPEC 3.6: the kubernetes plugin's TTL
+		t.Errorf("Expected ttl 5, grace 30s, node n1; got %d %v %q", cfg.answers.TTL, cfg.grace, cfg.answers.Node)
 	}
 	if len(cfg.answers.Zones) != 1 || cfg.answers.Zones[0] != "cluster.local." {
 		t.Errorf("Expected the server block's zone, got %v", cfg.answers.Zones)

@@ -43,6 +43,8 @@ type Cluster struct {
 	changes atomic.Int64                // unix nanoseconds of the last change
 
 	views memo[serviceKey, View]
+	// clients maps client addresses to Nodes (Nodes.Clients).
+	clients clientIndex
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -51,10 +53,12 @@ type Cluster struct {
 
 // Nodes selects the Nodes a Cluster watches: all of them (a member cluster,
 // whose shards' zones and regions come from its nodes), the one named (the
-// node CoreDNS runs on), or none.
+// node CoreDNS runs on), or none. Clients watches all of them in full, to
+// map each client's address to its node (the local cluster, SPEC 5.3).
 type Nodes struct {
-	All  bool
-	Name string
+	All     bool
+	Name    string
+	Clients bool
 }
 
 // NewCluster returns a watcher of the cluster behind client; name goes into
@@ -81,13 +85,13 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 	if opts.Exported && opts.Metadata != nil {
 		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, toExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
 	}
-	if nodes.All || nodes.Name != "" {
+	if nodes.All || nodes.Name != "" || nodes.Clients {
 		var tweak func(*metav1.ListOptions)
-		if !nodes.All {
+		if !nodes.All && !nodes.Clients {
 			byName := fields.OneTermEqualSelector(metav1.ObjectNameField, nodes.Name).String()
 			tweak = func(o *metav1.ListOptions) { o.FieldSelector = byName }
 		}
-		if opts.Metadata != nil {
+		if opts.Metadata != nil && !nodes.Clients {
 			// Only metadata crosses the wire: labels are all topology needs.
 			api := opts.Metadata.Resource(corev1.SchemeGroupVersion.WithResource("nodes"))
 			c.nodes = c.informer("nodes", &metav1.PartialObjectMetadata{}, toNode, nil, listWatch(opts.Metadata, "nodes",
@@ -99,8 +103,35 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 				func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return api.List(ctx, o) },
 				api.Watch, &c.contact, tweak))
 		}
+		if nodes.Clients {
+			_, _ = c.nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+				AddFunc:    func(obj any) { c.indexClients(nil, obj) },
+				UpdateFunc: c.indexClients,
+				DeleteFunc: func(obj any) { c.indexClients(obj, nil) },
+			})
+		}
 	}
 	return c
+}
+
+// indexClients keeps the client index current with a Node's event, from
+// old (nil for an added Node) to now (nil for a deleted one, whose
+// tombstone it may be).
+func (c *Cluster) indexClients(old, now any) {
+	if t, ok := old.(cache.DeletedFinalStateUnknown); ok {
+		old = t.Obj
+	}
+	var name string
+	var was, is nodeAddrs
+	if n, ok := old.(*node); ok {
+		name, was = n.name, n.addrs
+	}
+	if n, ok := now.(*node); ok {
+		name, is = n.name, n.addrs
+	}
+	if name != "" {
+		c.clients.update(name, was, is)
+	}
 }
 
 func (c *Cluster) informer(resource string, obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -28,6 +29,9 @@ func (l *LocalCluster) Headless(namespace, name string) bool {
 
 // NodeTopology returns the zone and region labels of the watched node.
 func (l *LocalCluster) NodeTopology(node string) (Topology, error) { return l.watch.NodeTopology(node) }
+
+// ClientNode returns where a client at addr asks from (SPEC 5.3).
+func (l *LocalCluster) ClientNode(addr netip.Addr) (Client, bool) { return l.watch.ClientNode(addr) }
 
 // HasSynced reports whether the local caches have been filled once.
 func (l *LocalCluster) HasSynced() bool { return l.watch.HasSynced() }

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"net/netip"
 	"errors"
 	"fmt"
 )
@@ -80,6 +81,28 @@ func (c *Cluster) NodeTopology(node string) (Topology, error) {
 		return Topology{}, fmt.Errorf("node %q not found", node)
 	}
 	return n.topo, n.err
+}
+
+// Client is where a client asks from (SPEC 5.3): its Node, that Node's
+// valid topology labels, and why any other label is not valid.
+type Client struct {
+	Node     string
+	Topology Topology
+	Err      error
+}
+
+// ClientNode returns where a client at addr asks from, by its pod range or
+// its node's own address, and false when no single watched Node claims it.
+func (c *Cluster) ClientNode(addr netip.Addr) (Client, bool) {
+	name, ok := c.clients.lookup(addr)
+	if !ok {
+		return Client{}, false
+	}
+	n := c.node(name)
+	if n == nil {
+		return Client{}, false
+	}
+	return Client{Node: name, Topology: n.topo, Err: n.err}, true
 }
 
 // node returns the cached Node called name, or nil.

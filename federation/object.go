@@ -46,6 +46,9 @@ type service struct {
 	ingress   []netip.Addr
 	hostnames []string
 	policy    Policy // of the annotations whose values parse (SPEC 10)
+	// sameZone: its trafficDistribution prefers endpoints of the client's
+	// zone (PreferSameZone, or PreferClose, its older name).
+	sameZone bool
 }
 
 // DeepCopyObject implements runtime.Object.
@@ -64,7 +67,9 @@ type endpointSlice struct {
 	family  family
 	ready   int          // ready endpoints with an address
 	addrs   []netip.Addr // their IP addresses, each once (none for FQDN)
-	places  []place      // their nodes and zones, each pair once
+	// zones holds the zone of each of addrs (the zero handle: none).
+	zones  []unique.Handle[string]
+	places []place // their nodes and zones, each pair once
 }
 
 // family is an EndpointSlice's address type, as readiness counts it
@@ -85,7 +90,7 @@ type place struct{ node, zone unique.Handle[string] }
 // DeepCopyObject implements runtime.Object.
 func (s *endpointSlice) DeepCopyObject() runtime.Object {
 	c := *s
-	c.addrs, c.places = slices.Clone(s.addrs), slices.Clone(s.places)
+	c.addrs, c.zones, c.places = slices.Clone(s.addrs), slices.Clone(s.zones), slices.Clone(s.places)
 	return &c
 }
 
@@ -111,6 +116,9 @@ type node struct {
 	objectMeta
 	topo Topology
 	err  error
+	// addrs are its podCIDRs and InternalIPs: read for the local cluster,
+	// whose clients are mapped to their node (SPEC 5.3).
+	addrs nodeAddrs
 }
 
 // DeepCopyObject implements runtime.Object.

@@ -3,6 +3,7 @@ package federation
 import (
 	"net/netip"
 	"slices"
+	"unique"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
@@ -34,6 +35,31 @@ type Shard struct {
 	ExternalName string
 	// Policy is the failover policy of the Service's annotations.
 	Policy Policy
+	// SameZone: a headless Service whose trafficDistribution prefers the
+	// client's zone (SPEC 5.3); zones holds the zone of each of Addresses.
+	SameZone bool
+	zones    []unique.Handle[string]
+}
+
+// AddressesIn returns the addresses to answer a client in zone with: those
+// of zone for a headless Service whose trafficDistribution prefers the
+// client's zone, when it has any, else all of them, as kube-proxy routes
+// (SPEC 5.3).
+func (s Shard) AddressesIn(zone string) []netip.Addr {
+	if !s.SameZone || zone == "" || len(s.zones) != len(s.Addresses) {
+		return s.Addresses
+	}
+	want := unique.Make(zone)
+	var in []netip.Addr
+	for i, z := range s.zones {
+		if z == want {
+			in = append(in, s.Addresses[i])
+		}
+	}
+	if len(in) == 0 {
+		return s.Addresses
+	}
+	return in
 }
 
 // newShard computes a shard from a cached Service (nil when it does not
@@ -47,8 +73,8 @@ func newShard(svc *service, slices []*endpointSlice) Shard {
 	case ExternalName:
 		return Shard{Kind: ExternalName, Healthy: true, ExternalName: svc.externalName, Policy: svc.policy}
 	case Headless:
-		addrs := readyAddresses(slices)
-		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: addrs, Policy: svc.policy}
+		addrs, zones := readyAddresses(slices)
+		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: addrs, Policy: svc.policy, SameZone: svc.sameZone, zones: zones}
 	}
 	return Shard{Kind: ClusterIP, Healthy: readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: svc.clusterIPs, Policy: svc.policy}
 }
@@ -74,19 +100,35 @@ func readyEndpoints(slices []*endpointSlice) int {
 }
 
 // readyAddresses returns the distinct IP addresses of ready endpoints,
-// sorted (IPv4 first): the cache lists the slices in no fixed order.
-func readyAddresses(endpointSlices []*endpointSlice) []netip.Addr {
+// sorted (IPv4 first): the cache lists the slices in no fixed order; and
+// the zone of each (of its first endpoint, should two slices list it).
+func readyAddresses(endpointSlices []*endpointSlice) ([]netip.Addr, []unique.Handle[string]) {
 	n := 0
 	for _, s := range endpointSlices {
 		n += len(s.addrs)
 	}
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
-	addrs := make([]netip.Addr, 0, n)
+	type zoned struct {
+		addr netip.Addr
+		zone unique.Handle[string]
+	}
+	all := make([]zoned, 0, n)
 	for _, s := range endpointSlices {
-		addrs = append(addrs, s.addrs...)
+		for i, a := range s.addrs {
+			var z unique.Handle[string]
+			if i < len(s.zones) {
+				z = s.zones[i]
+			}
+			all = append(all, zoned{a, z})
+		}
 	}
-	slices.SortFunc(addrs, netip.Addr.Compare)
-	return slices.Clip(slices.Compact(addrs)) // shared with the cache: an append copies
+	slices.SortStableFunc(all, func(a, b zoned) int { return a.addr.Compare(b.addr) })
+	all = slices.CompactFunc(all, func(a, b zoned) bool { return a.addr == b.addr })
+	addrs, zones := make([]netip.Addr, len(all)), make([]unique.Handle[string], len(all))
+	for i, z := range all {
+		addrs[i], zones[i] = z.addr, z.zone
+	}
+	return addrs, zones
 }

@@ -3,6 +3,7 @@ package federation
 import (
 	"net/netip"
 	"slices"
+	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -20,6 +21,9 @@ func (c *Cluster) toService(obj any) (any, error) {
 	}
 	svc := &service{objectMeta: newObjectMeta(s), kind: ClusterIP}
 	svc.policy, _ = ParsePolicy(c.policyAnnotations(s))
+	if td := s.Spec.TrafficDistribution; td != nil {
+		svc.sameZone = *td == corev1.ServiceTrafficDistributionPreferSameZone || *td == corev1.ServiceTrafficDistributionPreferClose
+	}
 	switch {
 	case s.Spec.Type == corev1.ServiceTypeExternalName:
 		svc.kind, svc.externalName = ExternalName, s.Spec.ExternalName
@@ -104,19 +108,20 @@ func toEndpointSlice(obj any) (any, error) {
 			continue
 		}
 		es.ready++
-		if s.AddressType != discoveryv1.AddressTypeFQDN {
-			for _, a := range e.Addresses {
-				if ip, err := netip.ParseAddr(a); err == nil && !slices.Contains(es.addrs, ip.Unmap()) {
-					es.addrs = append(es.addrs, ip.Unmap())
-				}
-			}
-		}
 		var p place
 		if e.NodeName != nil {
 			p.node = intern(*e.NodeName)
 		}
 		if e.Zone != nil && IsDNS1123Label(*e.Zone) {
 			p.zone = intern(*e.Zone)
+		}
+		if s.AddressType != discoveryv1.AddressTypeFQDN {
+			for _, a := range e.Addresses {
+				if ip, err := netip.ParseAddr(a); err == nil && !slices.Contains(es.addrs, ip.Unmap()) {
+					es.addrs = append(es.addrs, ip.Unmap())
+					es.zones = append(es.zones, p.zone)
+				}
+			}
 		}
 		if !slices.Contains(es.places, p) {
 			es.places = append(es.places, p)
@@ -139,7 +144,37 @@ func toNode(obj any) (any, error) {
 	}
 	n := &node{objectMeta: newObjectMeta(&meta)}
 	n.topo, n.err = TopologyFromLabels(meta.Labels)
+	// Thousands of Nodes share a few zones: one copy of each name.
+	n.topo.Zone, n.topo.Region = unique.Make(n.topo.Zone).Value(), unique.Make(n.topo.Region).Value()
+	if full, ok := obj.(*corev1.Node); ok {
+		n.addrs = nodeAddresses(full)
+	}
 	return n, nil
+}
+
+// nodeAddresses reads the addresses that map a client to node n: its pod
+// ranges (spec.podCIDRs, else the older spec.podCIDR) and InternalIPs.
+// Values that do not parse are left out.
+func nodeAddresses(n *corev1.Node) nodeAddrs {
+	var a nodeAddrs
+	cidrs := n.Spec.PodCIDRs
+	if len(cidrs) == 0 && n.Spec.PodCIDR != "" {
+		cidrs = []string{n.Spec.PodCIDR}
+	}
+	for _, c := range cidrs {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			a.podCIDRs = append(a.podCIDRs, p.Masked())
+		}
+	}
+	for _, addr := range n.Status.Addresses {
+		if addr.Type != corev1.NodeInternalIP {
+			continue
+		}
+		if ip, err := netip.ParseAddr(addr.Address); err == nil {
+			a.internalIPs = append(a.internalIPs, ip.Unmap())
+		}
+	}
+	return a
 }
 
 // toExport keeps of a ServiceExport its namespace and name.

@@ -20,6 +20,9 @@ type Clusters interface {
 	Headless(namespace, name string) bool
 	// NodeTopology returns the zone and region labels of the local node.
 	NodeTopology(node string) (federation.Topology, error)
+	// ClientNode returns the local Node a client at addr asks from, and
+	// false when no single Node claims it (SPEC 5.3).
+	ClientNode(addr netip.Addr) (federation.Client, bool)
 	// HasMembers reports whether member clusters are listed.
 	HasMembers() bool
 	// Settled reports whether every member's shards are known at now.
@@ -61,6 +64,10 @@ func (w *watched) Headless(namespace, name string) bool { return w.ws.Local.Head
 
 func (w *watched) NodeTopology(node string) (federation.Topology, error) {
 	return w.ws.Local.NodeTopology(node)
+}
+
+func (w *watched) ClientNode(addr netip.Addr) (federation.Client, bool) {
+	return w.ws.Local.ClientNode(addr)
 }
 
 func (w *watched) HasMembers() bool { return len(w.ws.Members) > 0 }

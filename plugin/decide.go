@@ -51,6 +51,10 @@ type decision struct {
 	domain string // the federation's DOMAIN
 	shard  federation.Shard
 	topo   federation.Topology
+	// clientNode is the local Node the client asks from, whose zone and
+	// region topo holds; "" when the client maps to no Node (SPEC 5.3). A
+	// local answer looks for it only where trafficDistribution asks.
+	clientNode string
 	// level is the level that answers: LevelNone for a local answer or
 	// SERVFAIL, else the level the CNAME points at.
 	level  federation.Level
@@ -81,11 +85,11 @@ func (d decision) metricLevel() string {
 }
 
 // decide decides how the in-cluster name qname under the cluster zone zone
-// is answered at now (SPEC 1 to 3, 10). The local Service is read once: a
+// is answered at now for the client at client (SPEC 1 to 3, 5.3, 10). The local Service is read once: a
 // member may share the local watch, and reads its shard from the same view,
 // so no decision sees the local shard before a change and that member's
 // shard after it.
-func (f *Federation) decide(qname, zone string, now time.Time) decision {
+func (f *Federation) decide(qname, zone string, client netip.Addr, now time.Time) decision {
 	name, ok := federation.ParseServiceName(qname, zone)
 	if !ok {
 		return decision{path: pathNext, why: "not a federated name"}
@@ -112,10 +116,16 @@ func (f *Federation) decide(qname, zone string, now time.Time) decision {
 		return d
 	case d.shard.Healthy:
 		d.path, d.why = pathLocal, "the local shard is healthy"
+		if d.shard.SameZone && client.IsValid() {
+			// trafficDistribution: the client's zone's endpoints (SPEC 5.3).
+			if c, ok := f.clusters.ClientNode(client); ok {
+				d.clientNode, d.topo = c.Node, c.Topology
+			}
+		}
 		return d
 	}
 	var err error
-	if d.topo, err = f.topology(); err != nil {
+	if d.topo, d.clientNode, err = f.clientTopology(client); err != nil {
 		f.warnings.Warningf("topology:"+err.Error(), "cannot answer federated names with a CNAME: %v", err)
 		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
 		return d
@@ -163,6 +173,21 @@ func (f *Federation) answersInProcess(d decision, found bool) bool {
 		return found || !f.cfg.Fall.Through(d.target)
 	}
 	return !found && d.scope > federation.LevelGlobal
+}
+
+// clientTopology returns the zone and region that start the walk for the
+// client at addr (SPEC 5.3): those of the local Node it asks from, by its
+// pod range or its own address, with that Node's name; a client that maps
+// to no Node, or to one without a valid zone and region, gets the local
+// topology and no Node name.
+func (f *Federation) clientTopology(addr netip.Addr) (federation.Topology, string, error) {
+	if addr.IsValid() {
+		if c, ok := f.clusters.ClientNode(addr); ok && c.Topology.Zone != "" && c.Topology.Region != "" {
+			return c.Topology, c.Node, nil
+		}
+	}
+	t, err := f.topology()
+	return t, "", err
 }
 
 // topology returns the local zone and region: those of the Corefile, else

@@ -34,7 +34,7 @@ func (f *Federation) explained(state request.Request) (string, bool) {
 // explained: the question goes to the next plugin.
 func (f *Federation) serveExplain(ctx context.Context, state request.Request, qname, zone string) (int, error) {
 	now := time.Now()
-	d := f.decide(qname, zone, now)
+	d := f.decide(qname, zone, clientAddr(state.W), now)
 	if d.path == pathNext {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
 	}
@@ -46,6 +46,14 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 		add("local topology: unknown: %v", err)
 	} else {
 		add("local topology: zone %s, region %s", topo.Zone, topo.Region)
+	}
+	if d.path == pathLocal && d.shard.SameZone {
+		add("trafficDistribution prefers the client's zone (%q): answered with %v", d.topo.Zone, d.shard.AddressesIn(d.topo.Zone))
+	}
+	if d.clientNode != "" {
+		add("client %s: on node %s, zone %s, region %s: the walk starts there (SPEC 5.3)", clientAddr(state.W), d.clientNode, d.topo.Zone, d.topo.Region)
+	} else {
+		add("client %s: on no known node: the walk starts at the local topology", clientAddr(state.W))
 	}
 	if p := d.shard.Policy; p.MinReady > 0 || len(p.PreferRegions) > 0 || d.scope != federation.LevelNone {
 		add("policy: min-ready %d, prefer-regions %v, scope %s (the narrowest of the local service's and the shards')", max(1, p.MinReady), p.PreferRegions, max(d.scope, federation.LevelGlobal))

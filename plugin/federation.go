@@ -69,8 +69,10 @@ type Config struct {
 	Fall fall.F
 }
 
-// DefaultTTL is the TTL of the plugin's records without a ttl property.
-const DefaultTTL = 30
+// DefaultTTL is the TTL of the plugin's records without a ttl property: the
+// kubernetes plugin's, and the longest a client's cache holds an answer
+// after a failover (SPEC 3.6, 11).
+const DefaultTTL = 5
 
 // Watchers are the clusters' watches that answers are read from, started
 // and stopped with the server.

@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"time"
 
 	coreplugin "github.com/coredns/coredns/plugin"
@@ -29,7 +31,7 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	if explained, ok := f.explained(state); ok {
 		return f.serveExplain(ctx, state, explained, zone)
 	}
-	return f.answer(ctx, state, zone, f.decide(qname, zone, time.Now()))
+	return f.answer(ctx, state, zone, f.decide(qname, zone, clientAddr(w), time.Now()))
 }
 
 // answer writes the answer decided by d (SPEC 3).
@@ -46,7 +48,7 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 	m.Authoritative = true
 	switch {
 	case d.path == pathLocal:
-		m.Answer = addressRecords(f, owner(state), state.QType(), d.shard.Addresses)
+		m.Answer = addressRecords(f, owner(state), state.QType(), d.shard.AddressesIn(d.topo.Zone))
 		f.negativeSOA(m, zone)
 	case d.inProcess:
 		m.Answer = append(m.Answer, f.cnameRecord(owner(state), d.target))
@@ -64,10 +66,32 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 		level = levelNone
 	}
 	f.count(ctx, d.name.Federation, level)
+	if d.path == pathCNAME && chainDepth(ctx) == 0 {
+		known := "false"
+		if d.clientNode != "" {
+			known = "true"
+		}
+		clientZones.WithLabelValues(metrics.WithServer(ctx), known).Inc()
+	}
 	if err := state.W.WriteMsg(m); err != nil {
 		return dns.RcodeSuccess, err
 	}
 	return dns.RcodeSuccess, nil
+}
+
+// clientAddr is the address the question came from, or the zero Addr.
+func clientAddr(w dns.ResponseWriter) netip.Addr {
+	var ip net.IP
+	switch a := w.RemoteAddr().(type) {
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.TCPAddr:
+		ip = a.IP
+	default:
+		return netip.Addr{}
+	}
+	addr, _ := netip.AddrFromSlice(ip)
+	return addr.Unmap()
 }
 
 // count counts a question of federation fed answered at level. Only the

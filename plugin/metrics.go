@@ -33,6 +33,15 @@ var (
 		Name:      "healthy_shards",
 		Help:      "Healthy shards (LoadBalancer services with ingress IPs and ready endpoints) per member cluster; 0 once its API has been unreachable for the grace period.",
 	}, []string{"cluster"})
+
+	// clientZones counts the federated questions answered with a CNAME
+	// by whether the asking client's zone was known from its node.
+	clientZones = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: coreplugin.Namespace,
+		Subsystem: PluginName,
+		Name:      "client_zones_total",
+		Help:      "Counter of federated questions answered with a CNAME, by whether the walk started at the asking client's zone (known: true, from the node of its address) or at the local topology (false).",
+	}, []string{"server", "known"})
 )
 
 // Levels of an answer, the values of the level label.

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/federated-dns/federation/federation"
@@ -20,6 +21,7 @@ type stubClusters struct {
 	unsettled    bool                                   // some member's shards are not known yet
 	published    map[string][]federation.PublishedShard // by namespace/name
 	scope        federation.Level                       // of every service, narrowest of its shards
+	clients      map[netip.Addr]federation.Client       // the Nodes clients ask from
 }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
@@ -34,6 +36,11 @@ func (s *stubClusters) Local(namespace, name string) federation.View {
 func (s *stubClusters) Headless(namespace, name string) bool { return s.headless[namespace+"/"+name] }
 
 func (s *stubClusters) NodeTopology(string) (federation.Topology, error) { return s.topo, s.topoErr }
+
+func (s *stubClusters) ClientNode(addr netip.Addr) (federation.Client, bool) {
+	c, ok := s.clients[addr]
+	return c, ok
+}
 
 func (s *stubClusters) HasMembers() bool { return len(s.members) > 0 }
 

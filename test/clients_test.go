@@ -17,10 +17,22 @@ import (
 // dig asks name with Debian's dig over net ("udp" or "tcp") and returns the
 // status and answer section it printed.
 func (s *server) dig(net, name, qtype string) (answer, error) {
-	args := []string{"@" + s.Host(), "-p", "53", name, qtype, "+noall", "+comments", "+answer", "+authority", "+time=2", "+tries=1"}
+	var more []string
 	if net == "tcp" {
-		args = append(args, "+tcp")
+		more = append(more, "+tcp")
 	}
+	return s.digWith(name, qtype, more...)
+}
+
+// digFrom asks name over UDP from the loopback address src (dig -b), as a
+// client at that address would.
+func (s *server) digFrom(src, name, qtype string) (answer, error) {
+	return s.digWith(name, qtype, "-b", src)
+}
+
+// digWith runs dig for name and qtype with more of its options.
+func (s *server) digWith(name, qtype string, more ...string) (answer, error) {
+	args := append([]string{"@" + s.Host(), "-p", "53", name, qtype, "+noall", "+comments", "+answer", "+authority", "+time=2", "+tries=1"}, more...)
 	out, err := exec.Command("dig", args...).CombinedOutput()
 	if err != nil {
 		return answer{}, fmt.Errorf("dig %s: %w\n%s", strings.Join(args, " "), err, out)

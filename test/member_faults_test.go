@@ -277,10 +277,16 @@ var caData = regexp.MustCompile(`certificate-authority(-data)?: \S+`)
 // exit within 10s, naming the plugin, the file, the line and the reason.
 func expectRefusal(t *testing.T, conf, corefile string, line int, reason string) {
 	t.Helper()
+	expectRefusalBy(t, coredns, conf, corefile, line, reason)
+}
+
+// expectRefusalBy is expectRefusal for the CoreDNS binary at path.
+func expectRefusalBy(t *testing.T, path, conf, corefile string, line int, reason string) {
+	t.Helper()
 	if err := os.WriteFile(conf, []byte(corefile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(coredns, "-conf", conf)
+	cmd := exec.Command(path, "-conf", conf)
 	cmd.Dir = filepath.Dir(conf)
 	done := make(chan error, 1)
 	var out strings.Builder

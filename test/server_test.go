@@ -75,7 +75,9 @@ type serverConfig struct {
 	// next, if set, is a plugin line after them whose answer nothing else
 	// gives (whoami): a SERVFAIL is then the plugin's, not the next one's.
 	next string
-	more string // further server blocks; %[1]s is the host
+	// extra are further plugin lines of the block (cache 30, say).
+	extra []string
+	more  string // further server blocks; %[1]s is the host
 }
 
 // startWith runs bin/coredns on a new loopback host with the federation
@@ -98,6 +100,9 @@ func startWith(t *testing.T, c serverConfig) *server {
 	}
 	if c.next != "" {
 		fmt.Fprintf(&b, "\t%s\n", c.next)
+	}
+	for _, l := range c.extra {
+		fmt.Fprintf(&b, "\t%s\n", l)
 	}
 	b.WriteString("}\n")
 	if c.more != "" {

@@ -20,10 +20,10 @@ func TestInsertBefore(t *testing.T) {
 	}
 }
 
-func TestFederationSitsBeforeKubernetes(t *testing.T) {
-	d := insertBefore(dnsserver.Directives, "federation", "kubernetes")
-	f, k := slices.Index(d, "federation"), slices.Index(d, "kubernetes")
-	if f < 0 || k != f+1 {
-		t.Errorf("Expected federation directly before kubernetes, got positions %d and %d", f, k)
+func TestFederationSitsBeforeCache(t *testing.T) {
+	d := insertBefore(dnsserver.Directives, "federation", anchor)
+	f, c, k := slices.Index(d, "federation"), slices.Index(d, "cache"), slices.Index(d, "kubernetes")
+	if f < 0 || c != f+1 || k < c {
+		t.Errorf("Expected federation directly before cache, and so before kubernetes, got positions %d, %d and %d", f, c, k)
 	}
 }

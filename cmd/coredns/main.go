@@ -1,5 +1,7 @@
 // Command coredns is CoreDNS with the federation plugin compiled in, placed
-// directly before the kubernetes plugin in the plugin chain.
+// directly before the cache plugin in the plugin chain (and so before
+// kubernetes): its answers are computed from memory, and a cache in front
+// of them would hold a failover back for their TTL (SPEC 6.3).
 package main
 
 import (
@@ -10,6 +12,6 @@ import (
 )
 
 func main() {
-	dnsserver.Directives = insertBefore(dnsserver.Directives, "federation", "kubernetes")
+	dnsserver.Directives = insertBefore(dnsserver.Directives, "federation", anchor)
 	coremain.Run()
 }

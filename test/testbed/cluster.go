@@ -45,8 +45,11 @@ func (b *Bed) SecondAPIServer(c *Cluster) (*Cluster, error) {
 
 // AddCluster starts one more cluster on the bed's etcd, called name, whose
 // kube-apiserver is the one in binDir (another Kubernetes version than the
-// bed's) with extraArgs; the caller stops it.
+// bed's; "" for the bed's own) with extraArgs; the caller stops it.
 func (b *Bed) AddCluster(name, binDir string, extraArgs ...string) (*Cluster, error) {
+	if binDir == "" {
+		binDir = b.bin
+	}
 	c, err := b.newClusterOf(name, len(b.Clusters), binDir)
 	if err != nil {
 		return nil, err

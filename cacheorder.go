@@ -1,0 +1,57 @@
+package federation
+
+import (
+	"reflect"
+	"slices"
+
+	"github.com/coredns/coredns/core/dnsserver"
+	coreplugin "github.com/coredns/coredns/plugin"
+)
+
+// cacheAhead reports whether a cache plugin comes before this plugin in
+// the chain of cfg, in the build's order of directives, and would hold the
+// plugin's answers for one of zones: it returns the first such zone (SPEC
+// 6.3). A cache that excludes a zone from both of its caches (disable
+// success ZONE, disable denial ZONE) does not hold its answers. It is
+// asked once the server's chain is built (OnStartup).
+func cacheAhead(cfg *dnsserver.Config, directives []string, zones []string) (string, bool) {
+	at, own := slices.Index(directives, "cache"), slices.Index(directives, pluginName)
+	if at < 0 || own < 0 || at > own {
+		return "", false
+	}
+	h := cfg.Handler("cache")
+	if h == nil {
+		return "", false
+	}
+	cached := coreplugin.Zones(stringsField(h, "Zones"))
+	success, denial := coreplugin.Zones(stringsField(h, "pexcept")), coreplugin.Zones(stringsField(h, "nexcept"))
+	for _, z := range zones {
+		if cached.Matches(z) == "" {
+			continue
+		}
+		if success.Matches(z) == "" || denial.Matches(z) == "" {
+			return z, true
+		}
+	}
+	return "", false
+}
+
+// stringsField reads the []string field name of the struct that h points
+// to, exported or not: the cache plugin keeps its exceptions unexported.
+// A field that is missing (another CoreDNS version) reads as empty, so a
+// cache whose exceptions cannot be read counts as holding every zone.
+func stringsField(h coreplugin.Handler, name string) []string {
+	v := reflect.ValueOf(h)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName(name)
+	if !f.IsValid() || f.Kind() != reflect.Slice || f.Type().Elem().Kind() != reflect.String {
+		return nil
+	}
+	out := make([]string, f.Len())
+	for i := range out {
+		out[i] = f.Index(i).String()
+	}
+	return out
+}

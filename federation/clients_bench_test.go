@@ -23,6 +23,7 @@ func BenchmarkNodeIndexHeap(b *testing.B) {
 }
 
 func benchmarkNodeIndexHeap(b *testing.B, dual bool) {
+	b.Helper()
 	const nodes = 5000
 	api := make([]*corev1.Node, nodes)
 	for i := range api {

@@ -1,9 +1,9 @@
 package federation
 
 import (
-	"net/netip"
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 // Lookups of a Cluster: they read the informers' caches only.

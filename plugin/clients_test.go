@@ -79,7 +79,7 @@ func explainText(t *testing.T, f *Federation, qname string) string {
 	if _, err := f.ServeDNS(context.Background(), rec, m); err != nil || rec.Msg == nil {
 		t.Fatalf("Expected an explanation of %s, got %v", qname, err)
 	}
-	var lines []string
+	lines := make([]string, 0, len(rec.Msg.Answer))
 	for _, rr := range rec.Msg.Answer {
 		lines = append(lines, strings.Join(rr.(*dns.TXT).Txt, ""))
 	}

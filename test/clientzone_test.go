@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func addNode(t *testing.T, c *testbed.Cluster, name, zone, podCIDR, ip string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = nodes.Delete(t.Context(), name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() { _ = nodes.Delete(context.Background(), name, metav1.DeleteOptions{}) })
 	created.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}}
 	if _, err := nodes.UpdateStatus(t.Context(), created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func TestClientZoneFromSourceAddress(t *testing.T) {
 	replica := func(node string) *server {
 		return startWith(t, serverConfig{
 			kubeconfig: local.Kubeconfig, zones: "cluster.local example.com", kubernetes: true, extra: []string{"cache 30"},
-			block: []string{"ttl 5", "member gce-us-central1 local", memberLine("gke-central-a", za.Kubeconfig), memberLine("gke-central-c", zc.Kubeconfig), "node " + node},
+			block: []string{"ttl 5", "member gce-us-central1 local", memberLine("gke-central-a", za.Kubeconfig), memberLine("gke-central-c", zc.Kubeconfig)}, node: node,
 		})
 	}
 	level := func(zone string) string {
@@ -136,7 +137,7 @@ func TestTrafficDistributionFollowsTheClient(t *testing.T) {
 	if _, err := services.Create(t.Context(), svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = services.Delete(t.Context(), "near", metav1.DeleteOptions{}) })
+	t.Cleanup(func() { _ = services.Delete(context.Background(), "near", metav1.DeleteOptions{}) })
 	slices := local.Client.DiscoveryV1().EndpointSlices(testbed.Namespace)
 	setEndpoints := func(readyA bool) {
 		t.Helper()
@@ -157,7 +158,7 @@ func TestTrafficDistributionFollowsTheClient(t *testing.T) {
 		}
 	}
 	setEndpoints(true)
-	t.Cleanup(func() { _ = slices.Delete(t.Context(), "near-1", metav1.DeleteOptions{}) })
+	t.Cleanup(func() { _ = slices.Delete(context.Background(), "near-1", metav1.DeleteOptions{}) })
 	s := startWith(t, serverConfig{kubeconfig: local.Kubeconfig, zones: "cluster.local", kubernetes: true, extra: []string{"cache 30"}})
 	name := "near.mynamespace.myfederation.svc.cluster.local."
 	expectFrom := func(src string, ips ...string) {

@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -131,8 +132,8 @@ func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name, role strin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = c.Client.RbacV1().ClusterRoleBindings().Delete(t.Context(), name, metav1.DeleteOptions{})
-		_ = c.Client.CoreV1().ServiceAccounts("kube-system").Delete(t.Context(), name, metav1.DeleteOptions{})
+		_ = c.Client.RbacV1().ClusterRoleBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
+		_ = c.Client.CoreV1().ServiceAccounts("kube-system").Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
 	expiry := int64(3600)
 	tok, err := c.Client.CoreV1().ServiceAccounts("kube-system").CreateToken(cx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
@@ -196,7 +197,7 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = local.Client.RbacV1().ClusterRoles().Delete(t.Context(), noNodes.Name, metav1.DeleteOptions{})
+		_ = local.Client.RbacV1().ClusterRoles().Delete(context.Background(), noNodes.Name, metav1.DeleteOptions{})
 	})
 	limitedConfig := serviceAccountKubeconfig(t, local, "federation-limited", noNodes.Name)
 	limited := startPluginOnly(t, limitedConfig)

@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -61,7 +62,7 @@ func TestExplainTellsTheAnswerGiven(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = east.Client.CoreV1().Namespaces().Delete(t.Context(), "myfederation", metav1.DeleteOptions{})
+		_ = east.Client.CoreV1().Namespaces().Delete(context.Background(), "myfederation", metav1.DeleteOptions{})
 	})
 	coll := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "coll", Namespace: "myfederation"},

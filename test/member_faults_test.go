@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -94,7 +95,9 @@ func TestMemberWithoutEndpointSliceRights(t *testing.T) {
 	if _, err := east.Client.RbacV1().ClusterRoles().Create(t.Context(), role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = east.Client.RbacV1().ClusterRoles().Delete(t.Context(), role.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = east.Client.RbacV1().ClusterRoles().Delete(context.Background(), role.Name, metav1.DeleteOptions{})
+	})
 	kc := serviceAccountKubeconfig(t, east, "federation-no-slices", role.Name)
 	s := memberServer(t, "30s", []string{memberLine("gce-us-east1", kc)}, "")
 

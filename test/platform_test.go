@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
@@ -333,7 +334,7 @@ func TestExportsKeptAcrossRevokedRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = dyn.Resource(crdResource).Delete(t.Context(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{})
+		_ = dyn.Resource(crdResource).Delete(context.Background(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{})
 	})
 	shardOf(t, east, "kept", "us-east1-b", "203.0.113.72", false)
 	export := &unstructured.Unstructured{Object: map[string]any{
@@ -354,7 +355,7 @@ func TestExportsKeptAcrossRevokedRole(t *testing.T) {
 	if _, err := roles.Create(t.Context(), role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = roles.Delete(t.Context(), role.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() { _ = roles.Delete(context.Background(), role.Name, metav1.DeleteOptions{}) })
 	kc := serviceAccountKubeconfig(t, east, "federation-exports-revoked", role.Name)
 	s := memberServer(t, "10m", []string{"services exported", memberLine("gce-us-east1", kc)}, "")
 	level := "kept.mynamespace.myfederation.svc.us-east1.example.com."
@@ -376,7 +377,7 @@ func TestExportsKeptAcrossRevokedRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			_ = east.Client.CoreV1().ConfigMaps(testbed.Namespace).Delete(t.Context(), cm.Name, metav1.DeleteOptions{})
+			_ = east.Client.CoreV1().ConfigMaps(testbed.Namespace).Delete(context.Background(), cm.Name, metav1.DeleteOptions{})
 		})
 	}
 	east.Kill()

@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -116,7 +117,9 @@ func TestServicesExported(t *testing.T) {
 		t.Fatal(err)
 	}
 	crds := dyn.Resource(crdResource)
-	t.Cleanup(func() { _ = crds.Delete(t.Context(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = crds.Delete(context.Background(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{})
+	})
 	exports := dyn.Resource(serviceExportResource).Namespace(testbed.Namespace)
 	shardOf(t, east, "exp", "us-east1-b", "203.0.113.71", false)
 

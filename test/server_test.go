@@ -77,7 +77,9 @@ type serverConfig struct {
 	next string
 	// extra are further plugin lines of the block (cache 30, say).
 	extra []string
-	more  string // further server blocks; %[1]s is the host
+	// node is the node CoreDNS runs on; the seed's node-1 if empty.
+	node string
+	more string // further server blocks; %[1]s is the host
 }
 
 // startWith runs bin/coredns on a new loopback host with the federation
@@ -90,7 +92,10 @@ func startWith(t *testing.T, c serverConfig) *server {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, ".:53 {\n\tbind %[1]s\n\terrors\n\tprometheus %[1]s:9153\n", host)
-	fmt.Fprintf(&b, "\tfederation %s {\n\t\tmyfederation example.com\n\t\tkubeconfig %s\n\t\tnode %s\n", c.zones, c.kubeconfig, testbed.Node)
+	if c.node == "" {
+		c.node = testbed.Node
+	}
+	fmt.Fprintf(&b, "\tfederation %s {\n\t\tmyfederation example.com\n\t\tkubeconfig %s\n\t\tnode %s\n", c.zones, c.kubeconfig, c.node)
 	for _, l := range c.block {
 		fmt.Fprintf(&b, "\t\t%s\n", l)
 	}

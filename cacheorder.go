@@ -6,6 +6,8 @@ import (
 
 	"github.com/coredns/coredns/core/dnsserver"
 	coreplugin "github.com/coredns/coredns/plugin"
+
+	"github.com/miekg/dns"
 )
 
 // cacheAhead reports whether a cache plugin comes before this plugin in
@@ -23,14 +25,17 @@ func cacheAhead(cfg *dnsserver.Config, directives []string, zones []string) (str
 	if h == nil {
 		return "", false
 	}
-	cached := coreplugin.Zones(stringsField(h, "Zones"))
+	cached := stringsField(h, "Zones")
 	success, denial := coreplugin.Zones(stringsField(h, "pexcept")), coreplugin.Zones(stringsField(h, "nexcept"))
+	excluded := func(z string) bool { return success.Matches(z) != "" && denial.Matches(z) != "" }
 	for _, z := range zones {
-		if cached.Matches(z) == "" {
-			continue
-		}
-		if success.Matches(z) == "" || denial.Matches(z) == "" {
-			return z, true
+		for _, c := range cached {
+			switch {
+			case dns.IsSubDomain(c, z) && !excluded(z): // the cache holds all of z
+				return z, true
+			case dns.IsSubDomain(z, c) && !excluded(c): // the cache holds c, a part of z
+				return c, true
+			}
 		}
 	}
 	return "", false

@@ -57,8 +57,9 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 	newWatch := func(name string, cc clusterConfig, nodes fed.Nodes) (*fed.Cluster, error) {
 		// With a selector, the Services and EndpointSlices that cross the
 		// wire are few: compressing them would save little and costs each
-		// of their watches a gzip reader. Nodes (read by the metadata
-		// client) are all read, and stay compressed.
+		// of their watches a gzip reader. The members' Nodes (read by the
+		// metadata client) are all read, and stay compressed; the local
+		// cluster's are read in full, in protocol buffers (SPEC 5.3).
 		client, err := fed.NewClient(cc.rest, "coredns/"+pluginName, cfg.selector == "")
 		if err != nil {
 			return nil, err

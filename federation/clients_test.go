@@ -151,17 +151,25 @@ func TestTrafficDistributionSameZone(t *testing.T) {
 			svc.Spec.TrafficDistribution = &td
 		}
 		s := newShard(cachedService(svc), slices)
-		for zone, want := range map[string][]netip.Addr{
-			"z1": {netip.MustParseAddr("10.1.0.1"), netip.MustParseAddr("10.1.0.3")},
-			"z2": {netip.MustParseAddr("10.1.0.2"), netip.MustParseAddr("fd00::2")},
-			"z9": all, // no ready endpoint in the client's zone
-			"":   all, // a client of no known zone
+		a := netip.MustParseAddr
+		for _, tc := range []struct {
+			zone string
+			v6   bool
+			want []netip.Addr
+		}{
+			{"z1", false, []netip.Addr{a("10.1.0.1"), a("10.1.0.3")}},
+			{"z1", true, all}, // z1 has no IPv6 endpoint: every zone's
+			{"z2", false, []netip.Addr{a("10.1.0.2")}},
+			{"z2", true, []netip.Addr{a("fd00::2")}},
+			{"z9", false, all}, // no ready endpoint in the client's zone
+			{"", false, all},   // a client of no known zone
 		} {
+			zone, want := tc.zone, tc.want
 			if td == "" {
-				want = all
+				want = all // no trafficDistribution: every address
 			}
-			if got := s.AddressesIn(zone); !reflect.DeepEqual(got, want) {
-				t.Errorf("trafficDistribution %q, zone %q: expected %v, got %v", td, zone, want, got)
+			if got := s.AddressesIn(zone, tc.v6); !reflect.DeepEqual(got, want) {
+				t.Errorf("trafficDistribution %q, zone %q, IPv6 %v: expected %v, got %v", td, zone, tc.v6, want, got)
 			}
 		}
 	}

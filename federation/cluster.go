@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +115,16 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 	return c
 }
 
+// sameNode reports whether old and now are one Node that changed nothing
+// the plugin keeps (a status heartbeat, a condition): no answer can have
+// changed, so the memos stay.
+func sameNode(old, now any) bool {
+	o, ok1 := old.(*node)
+	n, ok2 := now.(*node)
+	return ok1 && ok2 && o.topo == n.topo && o.err == nil && n.err == nil &&
+		slices.Equal(o.addrs.podCIDRs, n.addrs.podCIDRs) && slices.Equal(o.addrs.internalIPs, n.addrs.internalIPs)
+}
+
 // indexClients keeps the client index current with a Node's event, from
 // old (nil for an added Node) to now (nil for a deleted one, whose
 // tombstone it may be).
@@ -143,7 +154,11 @@ func (c *Cluster) informer(resource string, obj runtime.Object, transform cache.
 	})
 	_, _ = i.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { c.changed() },
-		UpdateFunc: func(any, any) { c.changed() },
+		UpdateFunc: func(old, now any) {
+			if !sameNode(old, now) {
+				c.changed()
+			}
+		},
 		DeleteFunc: func(any) { c.changed() },
 	})
 	return i

@@ -75,43 +75,42 @@ func exportsListWatch(cluster string, client metadata.Interface, ct *contact) ca
 		}
 		return true
 	}
-	// refused reports a 403 taken as "no exports" as the failed contact it is.
-	refused := func(err error) {
+	// standIn is the outcome of a call refused before the first list: the
+	// API answered, and a 403 is a failed contact all the same, a 404 none.
+	standIn := func(err error) answered {
 		if apierrors.IsForbidden(err) {
-			ct.observe("serviceexports", err)
+			return answered{err: err}
 		}
+		return answered{}
 	}
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			var list runtime.Object
-			var unread error
+			unread := false
 			err := ct.call(ctx, "serviceexports", false, func() error {
 				l, err := api.List(ctx, o)
 				if err != nil && unreadable(err) {
-					list, unread = &metav1.PartialObjectMetadataList{}, err
-					return nil
+					list, unread = &metav1.PartialObjectMetadataList{}, true
+					return standIn(err)
 				}
 				list = l
 				return err
 			})
-			if err == nil && unread == nil {
+			if err == nil && !unread {
 				listed.Store(true)
 			}
-			refused(unread)
 			return list, err
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			var w watch.Interface
-			var unread error
 			err := ct.call(ctx, "serviceexports", false, func() error {
 				var err error
 				if w, err = api.Watch(ctx, o); err != nil && unreadable(err) {
-					w, unread = endAfter(ctx, noCRDRecheck), err
-					return nil
+					w = endAfter(ctx, noCRDRecheck)
+					return standIn(err)
 				}
 				return err
 			})
-			refused(unread)
 			return w, err
 		},
 	}

@@ -64,6 +64,11 @@ func NewMetadataClient(cfg *rest.Config, userAgent string, compressed bool) (met
 // asking for compressed responses or not.
 func NewClient(cfg *rest.Config, userAgent string, compressed bool) (kubernetes.Interface, error) {
 	cfg = watchConfig(cfg, userAgent, compressed)
+	// Protocol buffers, as CoreDNS's kubernetes plugin asks: a fraction of
+	// JSON's size and decoding time, for the local cluster's Nodes above
+	// all, which are read in full (SPEC 5.3).
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)

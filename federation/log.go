@@ -21,6 +21,8 @@ type OnceLog struct {
 	keys  map[string]*list.Element // of order
 	order list.List                // *onceLogEntry, oldest first
 	now   func() time.Time         // nil means time.Now; for tests
+	// overflowed is when a new cause last logged while the log was full.
+	overflowed time.Time
 }
 
 type onceLogEntry struct {
@@ -31,6 +33,8 @@ type onceLogEntry struct {
 const (
 	onceLogLimit  = 1024
 	onceLogPeriod = 10 * time.Minute
+	// onceLogOverflow is how often a new cause logs while the log is full.
+	onceLogOverflow = time.Second
 )
 
 // Warningf logs the message of format and args unless a message with the
@@ -58,6 +62,13 @@ func (o *OnceLog) allow(key string, now time.Time) bool {
 		return false
 	}
 	if len(o.keys) >= onceLogLimit {
+		// More causes than it remembers within their period, a flood:
+		// a new one logs at most once per onceLogOverflow, in place of
+		// the oldest, so the log neither goes silent nor floods.
+		if now.Sub(o.overflowed) < onceLogOverflow {
+			return false
+		}
+		o.overflowed = now
 		o.forget(o.order.Front())
 	}
 	if o.keys == nil {

@@ -42,18 +42,28 @@ func TestOnceLogPeriod(t *testing.T) {
 func TestOnceLogFull(t *testing.T) {
 	var o OnceLog
 	n := onceLogLimit + 100
+	at := func(i int) time.Time { // the flood: past the limit, one a second
+		return onceLogT0.Add(time.Duration(max(0, i-onceLogLimit+1)) * onceLogOverflow)
+	}
 	for i := range n {
-		if !o.allow(strconv.Itoa(i), onceLogT0) {
+		if !o.allow(strconv.Itoa(i), at(i)) {
 			t.Fatalf("Expected distinct key %d to log", i)
 		}
 	}
-	if !o.allow("new", onceLogT0) {
+	later := at(n)
+	if !o.allow("new", later) {
 		t.Error("Expected a new key to log after a flood of distinct keys")
 	}
-	if o.allow(strconv.Itoa(n-1), onceLogT0) {
+	if o.allow("newer", later) {
+		t.Error("Expected a second new key within onceLogOverflow of the first, while full, not to log")
+	}
+	if !o.allow("newer", later.Add(onceLogOverflow)) {
+		t.Error("Expected the second new key to log onceLogOverflow later")
+	}
+	if o.allow(strconv.Itoa(n-1), later) {
 		t.Error("Expected the newest key of the flood still remembered")
 	}
-	if !o.allow("0", onceLogT0) {
+	if !o.allow("0", later.Add(2*onceLogOverflow)) {
 		t.Error("Expected the oldest key of the flood forgotten")
 	}
 }

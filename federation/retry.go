@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,24 +29,40 @@ func (c *contact) call(ctx context.Context, resource string, watchList bool, fn 
 	delay := retryFirst
 	for {
 		err := fn()
+		var done answered
 		switch {
 		case ctx.Err() != nil:
 			return err
 		case watchList && isStatus(err):
 			return err
+		case errors.As(err, &done):
+			c.observe(resource, done.err)
+			return nil
 		case err == nil || expired(err):
 			c.observe(resource, err)
 			return err
 		}
 		c.observe(resource, err)
+		wait := delay
+		if s, ok := apierrors.SuggestsClientDelay(err); ok {
+			wait = max(wait, time.Duration(s)*time.Second) // 429: as long as the API asks
+		}
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(delay):
+		case <-time.After(wait):
 		}
 		delay = min(2*delay, retryMax)
 	}
 }
+
+// answered is what a call's fn returns when the API answered with err and
+// the call is done all the same, with a result that stands for it (no
+// ServiceExports where the CRD is missing): call reports err, and returns
+// nil.
+type answered struct{ err error }
+
+func (a answered) Error() string { return fmt.Sprintf("answered: %v", a.err) }
 
 // isStatus reports whether err is a status the API answered with.
 func isStatus(err error) bool {

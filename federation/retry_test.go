@@ -61,3 +61,27 @@ func TestCallStreamingListRefusedIsFallback(t *testing.T) {
 		t.Errorf("Expected a plain call's 422 to be a failed contact, got %v, down since %v", err, since)
 	}
 }
+
+// TestCallAnsweredStandIn: a call the API refuses for good before the
+// first list (ServiceExports without a role) stands in with no result: it
+// is one failed contact, whose start does not move with each recheck, so
+// the member's grace runs from the first refusal (SPEC 4.5).
+func TestCallAnsweredStandIn(t *testing.T) {
+	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "serviceexports"}, "", errors.New("no role"))
+	var c contact
+	if err := c.call(t.Context(), "serviceexports", false, func() error { return answered{err: forbidden} }); err != nil {
+		t.Fatalf("Expected the stand-in to end the call, got %v", err)
+	}
+	first, err := c.down()
+	if first.IsZero() || !apierrors.IsForbidden(err) {
+		t.Fatalf("Expected the 403 as a failed contact, got %v since %v", err, first)
+	}
+	_ = c.call(t.Context(), "serviceexports", false, func() error { return answered{err: forbidden} })
+	if again, _ := c.down(); !again.Equal(first) {
+		t.Errorf("Expected the failure to date from the first refusal %v, got %v", first, again)
+	}
+	_ = c.call(t.Context(), "serviceexports", false, func() error { return answered{} }) // 404: no CRD, no failure
+	if since, _ := c.down(); !since.IsZero() {
+		t.Errorf("Expected a missing CRD to be no failed contact, down since %v", since)
+	}
+}

@@ -41,19 +41,19 @@ type Shard struct {
 	zones    []unique.Handle[string]
 }
 
-// AddressesIn returns the addresses to answer a client in zone with: those
-// of zone for a headless Service whose trafficDistribution prefers the
-// client's zone, when it has any, else all of them, as kube-proxy routes
-// (SPEC 5.3).
-func (s Shard) AddressesIn(zone string) []netip.Addr {
+// AddressesIn returns the addresses to answer a client in zone with, for
+// a question of one family (IPv6 or not): those of zone and that family
+// for a headless Service whose trafficDistribution prefers the client's
+// zone, when it has any, else all of them, as kube-proxy routes (SPEC 5.3).
+func (s Shard) AddressesIn(zone string, v6 bool) []netip.Addr {
 	if !s.SameZone || zone == "" || len(s.zones) != len(s.Addresses) {
 		return s.Addresses
 	}
 	want := unique.Make(zone)
 	var in []netip.Addr
 	for i, z := range s.zones {
-		if z == want {
-			in = append(in, s.Addresses[i])
+		if a := s.Addresses[i]; z == want && a.Is6() == v6 {
+			in = append(in, a)
 		}
 	}
 	if len(in) == 0 {

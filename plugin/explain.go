@@ -47,13 +47,19 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 	} else {
 		add("local topology: zone %s, region %s", topo.Zone, topo.Region)
 	}
-	if d.path == pathLocal && d.shard.SameZone {
-		add("trafficDistribution prefers the client's zone (%q): answered with %v", d.topo.Zone, d.shard.AddressesIn(d.topo.Zone))
+	switch {
+	case d.path == pathLocal && d.shard.SameZone && d.topo.Zone != "":
+		add("trafficDistribution prefers the client's zone %s: A %v, AAAA %v", d.topo.Zone, d.shard.AddressesIn(d.topo.Zone, false), d.shard.AddressesIn(d.topo.Zone, true))
+	case d.path == pathLocal && d.shard.SameZone:
+		add("trafficDistribution prefers the client's zone, which is not known: all addresses")
 	}
-	if d.clientNode != "" {
-		add("client %s: on node %s, zone %s, region %s: the walk starts there (SPEC 5.3)", clientAddr(state.W), d.clientNode, d.topo.Zone, d.topo.Region)
-	} else {
-		add("client %s: on no known node: the walk starts at the local topology", clientAddr(state.W))
+	switch {
+	case d.path != pathCNAME && !(d.path == pathLocal && d.shard.SameZone):
+		// The answer does not depend on the client's zone.
+	case d.clientNode != "":
+		add("client %s: on node %s, zone %s, region %s (SPEC 5.3)", clientAddr(state.W), d.clientNode, d.topo.Zone, d.topo.Region)
+	default:
+		add("client %s: on no known node: the local topology", clientAddr(state.W))
 	}
 	if p := d.shard.Policy; p.MinReady > 0 || len(p.PreferRegions) > 0 || d.scope != federation.LevelNone {
 		add("policy: min-ready %d, prefer-regions %v, scope %s (the narrowest of the local service's and the shards')", max(1, p.MinReady), p.PreferRegions, max(d.scope, federation.LevelGlobal))

@@ -48,7 +48,7 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 	m.Authoritative = true
 	switch {
 	case d.path == pathLocal:
-		m.Answer = addressRecords(f, owner(state), state.QType(), d.shard.AddressesIn(d.topo.Zone))
+		m.Answer = addressRecords(f, owner(state), state.QType(), d.shard.AddressesIn(d.topo.Zone, state.QType() == dns.TypeAAAA))
 		f.negativeSOA(m, zone)
 	case d.inProcess:
 		m.Answer = append(m.Answer, f.cnameRecord(owner(state), d.target))

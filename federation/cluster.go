@@ -153,7 +153,7 @@ func (c *Cluster) informer(resource string, obj runtime.Object, transform cache.
 		c.contact.watchError(resource, err)
 	})
 	_, _ = i.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { c.changed() },
+		AddFunc: func(any) { c.changed() },
 		UpdateFunc: func(old, now any) {
 			if !sameNode(old, now) {
 				c.changed()

@@ -54,7 +54,7 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 		add("trafficDistribution prefers the client's zone, which is not known: all addresses")
 	}
 	switch {
-	case d.path != pathCNAME && !(d.path == pathLocal && d.shard.SameZone):
+	case d.path != pathCNAME && (d.path != pathLocal || !d.shard.SameZone):
 		// The answer does not depend on the client's zone.
 	case d.clientNode != "":
 		add("client %s: on node %s, zone %s, region %s (SPEC 5.3)", clientAddr(state.W), d.clientNode, d.topo.Zone, d.topo.Region)

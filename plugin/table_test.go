@@ -192,68 +192,55 @@ func explainAnswer(t *testing.T, f *Federation, qname string) string {
 	return ""
 }
 
-// TestScopeHoldsWithARemoteZone: with the federation zone served elsewhere
-// and no shard within a region scope, the answer ends here, NXDOMAIN at the
-// region level, rather than being chased to a server that may not know the
-// scope and would walk past it (SPEC 10).
-func TestScopeHoldsWithARemoteZone(t *testing.T) {
-	caches := &stubClusters{members: []string{"m2"}, scope: federation.LevelRegion,
-		published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2")}}}
-	f := tableFederation(caches)
-	f.cfg.Authority = nil // the zone is served by another server
-	f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{test.A(webRegion + " 60 IN A 203.0.113.2")}}}
-	m := new(dns.Msg)
-	m.SetQuestion(web, dns.TypeA)
-	rec := dnstest.NewRecorder(&test.ResponseWriter{})
-	f.ServeDNS(context.Background(), rec, m)
-	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}}
-	if rec.Msg == nil {
-		t.Fatal("Expected an answer")
-	}
-	if err := check(rec.Msg, want); err != nil {
-		t.Error(err)
-	}
-}
-
-// TestNoScopeRemoteZoneIsChased: with the federation zone served elsewhere
-// and no shard that this cluster sees, no scope narrows the walk: the
-// global name is chased, and the real zone's answer (a member this cluster
-// cannot reach may still have a healthy shard) is what the client gets,
-// never an NXDOMAIN made up here (SPEC 3.3).
-func TestNoScopeRemoteZoneIsChased(t *testing.T) {
-	f := tableFederation(&stubClusters{members: []string{"m2"}})
-	f.cfg.Authority = nil // the zone is served by another server
-	f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{test.A(webGlob + " 60 IN A 203.0.113.9")}}}
-	m := new(dns.Msg)
-	m.SetQuestion(web, dns.TypeA)
-	rec := dnstest.NewRecorder(&test.ResponseWriter{})
-	f.ServeDNS(context.Background(), rec, m)
-	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlob), test.A(webGlob + " 60 IN A 203.0.113.9")}}
-	if rec.Msg == nil {
-		t.Fatal("Expected an answer")
-	}
-	if err := check(rec.Msg, want); err != nil {
-		t.Error(err)
-	}
-}
-
-// TestFallthroughReachesInClusterTarget: in the plugin's own zone, a walk
-// that ends NXDOMAIN under a fallthrough zone is chased, so the next
-// plugin answers the target as it answers the name asked directly.
-func TestFallthroughReachesInClusterTarget(t *testing.T) {
-	f := tableFederation(&stubClusters{members: []string{"m2"}})
-	f.cfg.Fall.SetZonesFromArgs([]string{"example.com."})
-	f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{test.A(webGlob + " 60 IN A 192.0.2.4")}}}
-	m := new(dns.Msg)
-	m.SetQuestion(web, dns.TypeA)
-	rec := dnstest.NewRecorder(&test.ResponseWriter{})
-	f.ServeDNS(context.Background(), rec, m)
-	want := test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlob), test.A(webGlob + " 60 IN A 192.0.2.4")}}
-	if rec.Msg == nil {
-		t.Fatal("Expected an answer")
-	}
-	if err := check(rec.Msg, want); err != nil {
-		t.Error(err)
+// TestChasedOrAnsweredHere: where the walk ends without a shard this
+// cluster sees, the CNAME target is answered here only where a scope ends
+// the walk early or the zone is the plugin's own, else chased (SPEC 3.3,
+// 10):
+//   - the zone served elsewhere, a region scope, no shard within it: NXDOMAIN
+//     at the region level here, never chased to a server that may not know
+//     the scope and would walk past it;
+//   - the zone served elsewhere, no scope: the global name is chased, and
+//     the real zone's answer (a member this cluster cannot reach may still
+//     have a healthy shard) is what the client gets;
+//   - the plugin's own zone, a walk that ends NXDOMAIN under a fallthrough
+//     zone: chased, so the next plugin answers the target as it answers the
+//     name asked directly.
+func TestChasedOrAnsweredHere(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		caches   *stubClusters
+		own      bool   // the zone is the plugin's own
+		fall     bool   // fallthrough example.com.
+		upstream dns.RR // what a chase gets
+		want     test.Case
+	}{
+		{"scope, remote zone", &stubClusters{members: []string{"m2"}, scope: federation.LevelRegion,
+			published: map[string][]federation.PublishedShard{"ns/web": {published("m2", "r2", "z3", "203.0.113.2")}}},
+			false, false, test.A(webRegion + " 60 IN A 203.0.113.2"),
+			test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, webRegion)}, Ns: []dns.RR{exampleSOA}}},
+		{"no scope, remote zone", &stubClusters{members: []string{"m2"}}, false, false, test.A(webGlob + " 60 IN A 203.0.113.9"),
+			test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlob), test.A(webGlob + " 60 IN A 203.0.113.9")}}},
+		{"fallthrough, own zone", &stubClusters{members: []string{"m2"}}, true, true, test.A(webGlob + " 60 IN A 192.0.2.4"),
+			test.Case{Qname: web, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlob), test.A(webGlob + " 60 IN A 192.0.2.4")}}},
+	} {
+		f := tableFederation(tc.caches)
+		if !tc.own {
+			f.cfg.Authority = nil // the zone is served by another server
+		}
+		if tc.fall {
+			f.cfg.Fall.SetZonesFromArgs([]string{"example.com."})
+		}
+		f.upstream = fixedUpstream{m: &dns.Msg{Answer: []dns.RR{tc.upstream}}}
+		m := new(dns.Msg)
+		m.SetQuestion(web, dns.TypeA)
+		rec := dnstest.NewRecorder(&test.ResponseWriter{})
+		f.ServeDNS(context.Background(), rec, m)
+		if rec.Msg == nil {
+			t.Fatalf("%s: expected an answer", tc.name)
+		}
+		if err := check(rec.Msg, tc.want); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }
 

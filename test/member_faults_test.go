@@ -118,20 +118,27 @@ func TestMemberWithoutEndpointSliceRights(t *testing.T) {
 	}
 }
 
-// TestMemberBlackHole: a member behind a TCP proxy that freezes (no byte
-// moves, every connection stays open) is counted as failed within 15s, and
-// is back after the thaw (SPEC 4.5.1).
-func TestMemberBlackHole(t *testing.T) {
-	east := bed.Cluster("gce-us-east1")
-	proxy, err := testbed.StartProxy(strings.TrimPrefix(east.Server(), "https://"))
+// proxied puts a TCP proxy in front of cluster c's apiserver until the
+// test ends, and returns it and an admin kubeconfig that goes through it.
+func proxied(t *testing.T, c *testbed.Cluster) (*testbed.Proxy, string) {
+	t.Helper()
+	proxy, err := testbed.StartProxy(strings.TrimPrefix(c.Server(), "https://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(proxy.Close)
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := east.WriteKubeconfigVia(kc, "https://"+proxy.Addr, testbed.AdminToken); err != nil {
+	if err := c.WriteKubeconfigVia(kc, "https://"+proxy.Addr, testbed.AdminToken); err != nil {
 		t.Fatal(err)
 	}
+	return proxy, kc
+}
+
+// TestMemberBlackHole: a member behind a TCP proxy that freezes (no byte
+// moves, every connection stays open) is counted as failed within 15s, and
+// is back after the thaw (SPEC 4.5.1).
+func TestMemberBlackHole(t *testing.T) {
+	proxy, kc := proxied(t, bed.Cluster("gce-us-east1"))
 	s := memberServer(t, "60s", []string{memberLine("gce-us-east1", kc)}, "")
 	synced := map[string]string{"cluster": "gce-us-east1"}
 	s.expectMetric(t, "coredns_federation_cluster_synced", synced, 1)

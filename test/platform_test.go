@@ -20,8 +20,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // readyCheck returns a check of CoreDNS's /ready at addr.
@@ -169,15 +167,7 @@ func TestOlderMemberWithoutWatchList(t *testing.T) {
 	// Without its watch cache the apiserver sends every watch to etcd, so
 	// an etcd compaction expires the plugin's resource versions: a relist.
 	old := olderCluster(t, "--watch-cache=false")
-	proxy, err := testbed.StartProxy(strings.TrimPrefix(old.Server(), "https://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := old.WriteKubeconfigVia(kc, "https://"+proxy.Addr, testbed.AdminToken); err != nil {
-		t.Fatal(err)
-	}
+	proxy, kc := proxied(t, old)
 	s := memberServer(t, "30s", []string{memberLine("gke-old", kc)}, "")
 	synced := map[string]string{"cluster": "gke-old"}
 	level := "nginx.mynamespace.myfederation.svc.us-west1.example.com."
@@ -322,27 +312,14 @@ func firstAnswer(url string) time.Time {
 // 9), instead of exporting nothing at once; a role given back ends it.
 func TestExportsKeptAcrossRevokedRole(t *testing.T) {
 	east := bed.Cluster("gce-us-east1")
-	if _, err := east.Apply(filepath.Join("testdata", "serviceexport-crd.yaml")); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", east.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = dyn.Resource(crdResource).Delete(context.Background(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{})
-	})
+	exports := serviceExports(t, east)
 	shardOf(t, east, "kept", "us-east1-b", "203.0.113.72", false)
 	export := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceExport",
 		"metadata": map[string]any{"name": "kept", "namespace": testbed.Namespace},
 	}}
 	eventually(t, "the ServiceExport created", func() error {
-		_, err := dyn.Resource(serviceExportResource).Namespace(testbed.Namespace).Create(t.Context(), export, metav1.CreateOptions{})
+		_, err := exports.Create(t.Context(), export, metav1.CreateOptions{})
 		return err
 	})
 	rules := []rbacv1.PolicyRule{

@@ -100,15 +100,15 @@ func TestServicesSelector(t *testing.T) {
 	}
 }
 
-// TestServicesExported: with `services exported`, a member's Service is
-// published only while its ServiceExport exists; a cluster without the
-// ServiceExport CRD (the local one here) exports nothing and says so once.
-func TestServicesExported(t *testing.T) {
-	local, east := bed.Cluster(localCluster), bed.Cluster("gce-us-east1")
-	if _, err := east.Apply(filepath.Join("testdata", "serviceexport-crd.yaml")); err != nil {
+// serviceExports installs the ServiceExport CRD in cluster c until the
+// test ends, and returns the API of its ServiceExports in the seed
+// namespace.
+func serviceExports(t *testing.T, c *testbed.Cluster) dynamic.ResourceInterface {
+	t.Helper()
+	if _, err := c.Apply(filepath.Join("testdata", "serviceexport-crd.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", east.Kubeconfig)
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,11 +116,18 @@ func TestServicesExported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crds := dyn.Resource(crdResource)
 	t.Cleanup(func() {
-		_ = crds.Delete(context.Background(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{})
+		_ = dyn.Resource(crdResource).Delete(context.Background(), "serviceexports.multicluster.x-k8s.io", metav1.DeleteOptions{})
 	})
-	exports := dyn.Resource(serviceExportResource).Namespace(testbed.Namespace)
+	return dyn.Resource(serviceExportResource).Namespace(testbed.Namespace)
+}
+
+// TestServicesExported: with `services exported`, a member's Service is
+// published only while its ServiceExport exists; a cluster without the
+// ServiceExport CRD (the local one here) exports nothing and says so once.
+func TestServicesExported(t *testing.T) {
+	local, east := bed.Cluster(localCluster), bed.Cluster("gce-us-east1")
+	exports := serviceExports(t, east)
 	shardOf(t, east, "exp", "us-east1-b", "203.0.113.71", false)
 
 	s := startWith(t, serverConfig{

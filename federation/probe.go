@@ -44,6 +44,7 @@ func versionProbe(client kubernetes.Interface) func(context.Context) error {
 // counts again within that (SPEC 4.5.3).
 func (c *Cluster) probeLoop(ctx context.Context) {
 	for {
+		start := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 		err := c.probe(pctx)
 		cancel()
@@ -54,14 +55,14 @@ func (c *Cluster) probeLoop(ctx context.Context) {
 			err = fmt.Errorf("no answer within %v", probeTimeout)
 		}
 		c.contact.observe("api", err)
-		next := probeInterval
+		next := probeInterval // from the last probe's start, however long it took
 		if err != nil {
 			next = retryMax
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(next):
+		case <-time.After(time.Until(start.Add(next))):
 		}
 	}
 }

@@ -127,6 +127,14 @@ func TestClusterMapsClientsToNodes(t *testing.T) {
 		_, ok := c.ClientNode(netip.MustParseAddr("10.244.2.9"))
 		return !ok
 	})
+	// Its range, given to a new node, is that node's alone.
+	if _, err := client.CoreV1().Nodes().Create(t.Context(), node("c", "z3", "10.244.2.0/24", "192.168.0.3"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "node c mapped", func() bool {
+		got, ok := c.ClientNode(netip.MustParseAddr("10.244.2.9"))
+		return ok && got.Node == "c"
+	})
 }
 
 // TestTrafficDistributionSameZone: a headless Service whose

@@ -181,11 +181,18 @@ func run(root string, files []string, testbed string, m mutant) (verdict, error)
 	if m.e2e == "" {
 		return verdict{outcome: lived}, nil
 	}
-	out, failed, err = command(dir, nil, "go", "build", "-o", "bin/coredns", "./cmd/coredns")
-	if err != nil || failed {
-		return verdict{outcome: buildFailed, out: out}, err
+	// Both CoreDNS builds of the e2e tests, from the mutated code: ours and
+	// one in plugin.cfg's order.
+	for _, build := range [][]string{{"-o", "bin/coredns"}, {"-tags", "plugincfg", "-o", "bin/coredns-plugincfg"}} {
+		out, failed, err = command(dir, nil, "go", append(append([]string{"build"}, build...), "./cmd/coredns")...)
+		if err != nil || failed {
+			return verdict{outcome: buildFailed, out: out}, err
+		}
 	}
-	env := []string{"FEDERATION_TESTBED=" + testbed, "FEDERATION_COREDNS=" + filepath.Join(dir, "bin/coredns")}
+	env := []string{
+		"FEDERATION_TESTBED=" + testbed, "FEDERATION_TESTBED_OLD=" + os.Getenv("FEDERATION_TESTBED_OLD"),
+		"FEDERATION_COREDNS=" + filepath.Join(dir, "bin/coredns"), "FEDERATION_COREDNS_PLUGINCFG=" + filepath.Join(dir, "bin/coredns-plugincfg"),
+	}
 	out, failed, err = command(dir, env, "go", "test", "-count=1", "-tags", "e2e", "-timeout", "10m", "-run", "^("+m.e2e+")$", "./test/")
 	if err != nil || failed {
 		return classify("e2e: ", out), err

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
 )
 
 var (
@@ -85,11 +87,12 @@ func (d decision) metricLevel() string {
 }
 
 // decide decides how the in-cluster name qname under the cluster zone zone
-// is answered at now for the client at client (SPEC 1 to 3, 5.3, 10). The local Service is read once: a
+// is answered at now for the client that asked through w (SPEC 1 to 3, 5.3,
+// 10), whose address is read only where the answer depends on it. The local Service is read once: a
 // member may share the local watch, and reads its shard from the same view,
 // so no decision sees the local shard before a change and that member's
 // shard after it.
-func (f *Federation) decide(qname, zone string, client netip.Addr, now time.Time) decision {
+func (f *Federation) decide(qname, zone string, w dns.ResponseWriter, now time.Time) decision {
 	name, ok := federation.ParseServiceName(qname, zone)
 	if !ok {
 		return decision{path: pathNext, why: "not a federated name"}
@@ -116,16 +119,16 @@ func (f *Federation) decide(qname, zone string, client netip.Addr, now time.Time
 		return d
 	case d.shard.Healthy:
 		d.path, d.why = pathLocal, "the local shard is healthy"
-		if d.shard.SameZone && client.IsValid() {
+		if d.shard.SameZone {
 			// trafficDistribution: the client's zone's endpoints (SPEC 5.3).
-			if c, ok := f.clusters.ClientNode(client); ok {
+			if c, ok := f.clusters.ClientNode(clientAddr(w)); ok {
 				d.clientNode, d.topo = c.Node, c.Topology
 			}
 		}
 		return d
 	}
 	var err error
-	if d.topo, d.clientNode, err = f.clientTopology(client); err != nil {
+	if d.topo, d.clientNode, err = f.clientTopology(clientAddr(w)); err != nil {
 		f.warnings.Warningf("topology:"+err.Error(), "cannot answer federated names with a CNAME: %v", err)
 		d.path, d.why, d.err = pathServfail, "the local zone or region is unknown: "+err.Error(), errUnknownTopology
 		return d

@@ -34,7 +34,7 @@ func (f *Federation) explained(state request.Request) (string, bool) {
 // explained: the question goes to the next plugin.
 func (f *Federation) serveExplain(ctx context.Context, state request.Request, qname, zone string) (int, error) {
 	now := time.Now()
-	d := f.decide(qname, zone, clientAddr(state.W), now)
+	d := f.decide(qname, zone, state.W, now)
 	if d.path == pathNext {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
 	}

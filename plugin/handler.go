@@ -31,7 +31,7 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	if explained, ok := f.explained(state); ok {
 		return f.serveExplain(ctx, state, explained, zone)
 	}
-	return f.answer(ctx, state, zone, f.decide(qname, zone, clientAddr(w), time.Now()))
+	return f.answer(ctx, state, zone, f.decide(qname, zone, w, time.Now()))
 }
 
 // answer writes the answer decided by d (SPEC 3).

@@ -177,14 +177,8 @@ func TestHandlerTable(t *testing.T) {
 // explainAnswer is the answer line of f's explanation of qname.
 func explainAnswer(t *testing.T, f *Federation, qname string) string {
 	t.Helper()
-	m := new(dns.Msg)
-	m.SetQuestion(explainLabel+qname, dns.TypeTXT)
-	rec := dnstest.NewRecorder(&test.ResponseWriter{})
-	if _, err := f.ServeDNS(context.Background(), rec, m); err != nil || rec.Msg == nil {
-		t.Fatalf("Expected an explanation of %s, got %v", qname, err)
-	}
-	for _, rr := range rec.Msg.Answer {
-		if line := strings.Join(rr.(*dns.TXT).Txt, ""); strings.HasPrefix(line, "answer: ") {
+	for line := range strings.SplitSeq(explainText(t, f, qname), "\n") {
+		if strings.HasPrefix(line, "answer: ") {
 			return line
 		}
 	}

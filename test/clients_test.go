@@ -73,17 +73,29 @@ func (s *server) digWith(name, qtype string, more ...string) (answer, error) {
 func (s *server) expectDig(t *testing.T, name, qtype string, w answer) {
 	t.Helper()
 	for _, net := range []string{"udp", "tcp"} {
-		eventually(t, "dig "+name+" "+qtype+" over "+net, func() error {
-			got, err := s.dig(net, name, qtype)
-			if err != nil {
-				return err
-			}
-			if !got.equal(w) {
-				return fmt.Errorf("got %v, want %v", got, w)
-			}
-			return nil
-		})
+		s.expectWith(t, "dig "+name+" "+qtype+" over "+net, w, func() (answer, error) { return s.dig(net, name, qtype) })
 	}
+}
+
+// expectDigFrom is expectDig over UDP from the loopback address src.
+func (s *server) expectDigFrom(t *testing.T, src, name, qtype string, w answer) {
+	t.Helper()
+	s.expectWith(t, "dig "+name+" "+qtype+" from "+src, w, func() (answer, error) { return s.digFrom(src, name, qtype) })
+}
+
+// expectWith asks with ask until it gets w, as eventually does.
+func (s *server) expectWith(t *testing.T, what string, w answer, ask func() (answer, error)) {
+	t.Helper()
+	eventually(t, what, func() error {
+		got, err := ask()
+		if err != nil {
+			return err
+		}
+		if !got.equal(w) {
+			return fmt.Errorf("got %v, want %v", got, w)
+		}
+		return nil
+	})
 }
 
 // podResolvConf is a pod's resolv.conf in namespace mynamespace, pointing at

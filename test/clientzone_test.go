@@ -85,16 +85,7 @@ func TestClientZoneFromSourceAddress(t *testing.T) {
 	first := replica(testbed.Node)
 	expectFrom := func(s *server, src string, w answer) {
 		t.Helper()
-		eventually(t, fmt.Sprintf("%s asked from %s", nginx, src), func() error {
-			got, err := s.digFrom(src, nginx, "A")
-			if err != nil {
-				return err
-			}
-			if !got.equal(w) {
-				return fmt.Errorf("got %v, want %v", got, w)
-			}
-			return nil
-		})
+		s.expectDigFrom(t, src, nginx, "A", w)
 	}
 	expectFrom(first, "127.0.20.5", inZoneA)
 	time.Sleep(100 * time.Millisecond) // within the cache's 30 s: the answer is not the cache's
@@ -167,17 +158,7 @@ func TestTrafficDistributionFollowsTheClient(t *testing.T) {
 		for _, ip := range ips {
 			records = append(records, name+" A "+ip)
 		}
-		w := want("NOERROR", records...)
-		eventually(t, name+" from "+src, func() error {
-			got, err := s.digFrom(src, name, "A")
-			if err != nil {
-				return err
-			}
-			if !got.equal(w) {
-				return fmt.Errorf("got %v, want %v", got, w)
-			}
-			return nil
-		})
+		s.expectDigFrom(t, src, name, "A", want("NOERROR", records...))
 	}
 	expectFrom("127.0.20.5", "10.77.0.1", "10.77.0.2")
 	expectFrom("127.0.22.5", "10.77.0.3")

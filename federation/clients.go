@@ -77,6 +77,9 @@ func claim[K comparable](m map[K]string, shared map[any][]string, key K, name st
 		return
 	}
 	if first, ok := m[key]; ok {
+		if first == name {
+			return // the Node lists it twice: still its own
+		}
 		shared[key] = []string{first, name}
 		return
 	}

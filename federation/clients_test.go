@@ -45,6 +45,7 @@ func TestClientIndex(t *testing.T) {
 	x.set(last, "twin1", addrs([]string{"10.99.0.0/24"}, nil))
 	x.set(last, "twin2", addrs([]string{"10.99.0.0/24"}, nil))
 	x.set(last, "nothing", nodeAddrs{})
+	x.set(last, "twice", addrs(nil, []string{"192.168.0.9", "192.168.0.9"})) // listed twice: still its own
 	for _, tc := range []struct {
 		addr string
 		node string // "": none
@@ -62,14 +63,15 @@ func TestClientIndex(t *testing.T) {
 		{"10.99.0.5", ""},        // two nodes claim it
 		{"10.244.3.1", ""},
 		{"127.0.0.1", ""},
+		{"192.168.0.9", "twice"},
 	} {
 		got, ok := x.lookup(netip.MustParseAddr(tc.addr))
 		if got != tc.node || ok != (tc.node != "") {
 			t.Errorf("%s: expected node %q, got %q %v", tc.addr, tc.node, got, ok)
 		}
 	}
-	if n := x.len(); n != 7 {
-		t.Errorf("Expected 7 nodes with addresses, got %d", n)
+	if n := x.len(); n != 8 {
+		t.Errorf("Expected 8 nodes with addresses, got %d", n)
 	}
 
 	x.set(last, "a", nodeAddrs{}) // deleted, or its addresses gone

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,9 +15,14 @@ import (
 // whose backoff grows to a minute: after an outage of any length the
 // member counts again within retryMax of its API answering (SPEC 4.5.3).
 // The reflector's store keeps its objects meanwhile, as the grace needs.
+// A call the API answered with an error (401, 403, 5xx) is made again
+// less often, every retryAnswered at most: the API is up and every
+// replica asks it. Each wait is spread by up to a fifth either way, so
+// replicas do not ask in step.
 const (
-	retryFirst = 200 * time.Millisecond
-	retryMax   = time.Second
+	retryFirst    = 200 * time.Millisecond
+	retryMax      = time.Second
+	retryAnswered = 3 * time.Second
 )
 
 // call makes fn until the API answers it and reports each outcome to c as
@@ -43,7 +49,12 @@ func (c *contact) call(ctx context.Context, resource string, watchList bool, fn 
 			return err
 		}
 		c.observe(resource, err)
-		wait := delay
+		limit := retryMax
+		if isStatus(err) {
+			limit = retryAnswered
+		}
+		delay = min(delay, limit)
+		wait := delay + time.Duration(rand.Int64N(int64(delay)*2/5)) - delay/5 //nolint:gosec // jitter, not a secret
 		if s, ok := apierrors.SuggestsClientDelay(err); ok {
 			wait = max(wait, time.Duration(s)*time.Second) // 429: as long as the API asks
 		}
@@ -52,7 +63,7 @@ func (c *contact) call(ctx context.Context, resource string, watchList bool, fn 
 			return err
 		case <-time.After(wait):
 		}
-		delay = min(2*delay, retryMax)
+		delay = min(2*delay, limit)
 	}
 }
 

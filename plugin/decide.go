@@ -120,10 +120,10 @@ func (f *Federation) decide(qname, zone string, w dns.ResponseWriter, now time.T
 	case d.shard.Healthy:
 		d.path, d.why = pathLocal, "the local shard is healthy"
 		if d.shard.SameZone {
-			// trafficDistribution: the client's zone's endpoints (SPEC 5.3).
-			if c, ok := f.clusters.ClientNode(clientAddr(w)); ok {
-				d.clientNode, d.topo = c.Node, c.Topology
-			}
+			// trafficDistribution: the endpoints of the client's zone, or
+			// of the local zone for a client on no known node (SPEC 5.3);
+			// none known, all of them.
+			d.topo, d.clientNode, _ = f.clientTopology(clientAddr(w))
 		}
 		return d
 	}

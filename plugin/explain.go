@@ -51,7 +51,7 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 	case d.path == pathLocal && d.shard.SameZone && d.topo.Zone != "":
 		add("trafficDistribution prefers the client's zone %s: A %v, AAAA %v", d.topo.Zone, d.shard.AddressesIn(d.topo.Zone, false), d.shard.AddressesIn(d.topo.Zone, true))
 	case d.path == pathLocal && d.shard.SameZone:
-		add("trafficDistribution prefers the client's zone, which is not known: all addresses")
+		add("trafficDistribution prefers the client's zone; neither it nor the local zone is known: all addresses")
 	}
 	switch {
 	case d.path != pathCNAME && (d.path != pathLocal || !d.shard.SameZone):

@@ -84,9 +84,13 @@ func clientAddr(w dns.ResponseWriter) netip.Addr {
 	var ip net.IP
 	switch a := w.RemoteAddr().(type) {
 	case *net.UDPAddr:
-		ip = a.IP
+		if a != nil {
+			ip = a.IP
+		}
 	case *net.TCPAddr:
-		ip = a.IP
+		if a != nil {
+			ip = a.IP
+		}
 	default:
 		return netip.Addr{}
 	}

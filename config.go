@@ -24,6 +24,10 @@ type config struct {
 	selector string
 	exported bool
 	line     int // of the federation directive
+	// clusterset holds the arguments of the clusterset property, nil
+	// without it, and its line.
+	clusterset     []string
+	clustersetLine int
 }
 
 // clusterConfig is where a cluster's API is: a kubeconfig file and context,
@@ -68,7 +72,16 @@ func (cfg *config) newWatchers() (fedplugin.Watchers, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := fed.NewCluster(name, client, nodes, fed.Options{Selector: cfg.selector, Exported: cfg.exported, Metadata: meta})
+		opts := fed.Options{Selector: cfg.selector, Exported: cfg.exported, Metadata: meta}
+		if cfg.answers.Clusterset.Zone != "" {
+			// The clusterset names read every cluster's ServiceExports and
+			// id, and the local cluster's ServiceImports (SPEC 12).
+			opts.Clusterset, opts.Imports = true, name == fedplugin.LocalLabel
+			if opts.Dynamic, err = fed.NewDynamicClient(cc.rest, "coredns/"+pluginName); err != nil {
+				return nil, err
+			}
+		}
+		c := fed.NewCluster(name, client, nodes, opts)
 		w.Watches = append(w.Watches, c)
 		return c, nil
 	}

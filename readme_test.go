@@ -2,6 +2,7 @@ package federation
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 // TestReadme checks README.md as CoreDNS checks its plugins' READMEs: the
 // sections start Name, Description, Syntax, Examples, and every corefile
 // block loads, each federation block of it through the plugin's real
-// parser. Kubeconfig files are stood in for: the examples name those of a
+// parser. The operator guides in docs/ get the same check of their corefile
+// blocks. Kubeconfig files are stood in for: the examples name those of a
 // real cluster.
 func TestReadme(t *testing.T) {
 	data, err := os.ReadFile("README.md")
@@ -39,14 +41,32 @@ func TestReadme(t *testing.T) {
 
 	defer func(f func(string, string) (*rest.Config, error)) { restConfig = f }(restConfig)
 	restConfig = func(string, string) (*rest.Config, error) { return &rest.Config{Host: "https://192.0.2.1:6443"}, nil }
-	blocks := corefileBlocks(string(data))
-	if len(blocks) < 2 {
-		t.Fatalf("Expected README's corefile examples, found %d", len(blocks))
+	if n := len(corefileBlocks(string(data))); n < 2 {
+		t.Fatalf("Expected README's corefile examples, found %d", n)
 	}
-	for i, text := range blocks {
-		servers, err := caddyfile.Parse("README", strings.NewReader(text), nil)
+	checkCorefileBlocks(t, "README.md", string(data))
+
+	docs, err := filepath.Glob(filepath.Join("docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range docs {
+		doc, err := os.ReadFile(name)
 		if err != nil {
-			t.Errorf("Corefile %d does not parse: %v\n%s", i, err, text)
+			t.Fatal(err)
+		}
+		checkCorefileBlocks(t, name, string(doc))
+	}
+}
+
+// checkCorefileBlocks loads every corefile block of the Markdown text of
+// the file name, each federation block of it through the plugin's parser.
+func checkCorefileBlocks(t *testing.T, name, text string) {
+	t.Helper()
+	for i, block := range corefileBlocks(text) {
+		servers, err := caddyfile.Parse(name, strings.NewReader(block), nil)
+		if err != nil {
+			t.Errorf("%s: Corefile %d does not parse: %v\n%s", name, i, err, block)
 			continue
 		}
 		for _, sb := range servers {
@@ -57,13 +77,13 @@ func TestReadme(t *testing.T) {
 			c := caddy.NewTestController("dns", retext(tokens))
 			c.ServerBlockKeys = sb.Keys
 			if _, err := parse(c); err != nil {
-				t.Errorf("Corefile %d: the federation block is refused: %v\n%s", i, err, text)
+				t.Errorf("%s: Corefile %d: the federation block is refused: %v\n%s", name, i, err, block)
 			}
 		}
 	}
 }
 
-// corefileBlocks returns the text of README's ~~~ corefile blocks.
+// corefileBlocks returns the text of a Markdown file's ~~~ corefile blocks.
 func corefileBlocks(readme string) []string {
 	var blocks []string
 	var cur *strings.Builder

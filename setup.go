@@ -194,6 +194,11 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 			f.Explain = true
 		case "fallthrough":
 			f.Fall.SetZonesFromArgs(args)
+		case "clusterset":
+			if len(args) != 1 && len(args) != 2 {
+				return nil, c.ArgErr()
+			}
+			cfg.clusterset, cfg.clustersetLine = args, c.Line()
 		default: // any other word starts a federation line: NAME DOMAIN
 			if err := addFederation(f, prop, args); err != nil {
 				return nil, c.Err(err.Error())
@@ -211,6 +216,11 @@ func parseBlock(c *caddy.Controller) (*config, error) {
 			return nil, errAt(c, pluginLine, "the root zone cannot be a cluster zone: list the zones, e.g. 'federation cluster.local example.com'")
 		}
 		return nil, errAt(c, domainLines[name], fmt.Sprintf("federation %s: domain %s overlaps the cluster zone %s", name, f.Federations[name], z))
+	}
+	if cfg.clusterset != nil {
+		if err := cfg.setClusterset(); err != nil {
+			return nil, errAt(c, cfg.clustersetLine, "clusterset: "+err.Error())
+		}
 	}
 	if len(cfg.members) == 0 && len(f.Authority) > 0 {
 		return nil, errAt(c, pluginLine, f.Authority[0]+" is among the ZONES as a federation DOMAIN, but no member is listed: the zone cannot be served; add member lines or leave it out of the ZONES")
@@ -284,6 +294,33 @@ const clusterDomain = "cluster.local."
 var once = map[string]bool{
 	"kubeconfig": true, "node": true, "zone": true, "region": true,
 	"ttl": true, "grace": true, "explain": true, "fallthrough": true, "services": true,
+	"clusterset": true,
+}
+
+// clustersetZone is the zone of the clusterset names by default (SPEC 12).
+const clustersetZone = "clusterset.local."
+
+// setClusterset checks clusterset NAME [ZONE] against the federations and
+// the plugin's zones, and takes ZONE out of the cluster zones: its names
+// are the clusterset's, not federated names (SPEC 12).
+func (cfg *config) setClusterset() error {
+	f := &cfg.answers
+	name, zone := cfg.clusterset[0], clustersetZone
+	if len(cfg.clusterset) == 2 {
+		zone = dns.Fqdn(strings.ToLower(cfg.clusterset[1]))
+	}
+	if _, ok := f.Federations[name]; !ok {
+		return fmt.Errorf("no federation is called %q", name)
+	}
+	if dns.IsSubDomain(zone, clusterDomain) || dns.IsSubDomain(clusterDomain, zone) {
+		return fmt.Errorf("zone %s overlaps Kubernetes' cluster zone %s, whose answers the clusterset names must not change", zone, clusterDomain)
+	}
+	if !slices.Contains(f.Zones, zone) {
+		return fmt.Errorf("zone %s is not among the plugin's zones (%s): add it to the federation line or the server block", zone, strings.Join(append(f.Zones, f.Authority...), " "))
+	}
+	f.Zones = slices.DeleteFunc(f.Zones, func(z string) bool { return z == zone })
+	f.Clusterset = fedplugin.Clusterset{Federation: name, Zone: zone}
+	return nil
 }
 
 // checkZones finds cluster zones that would make the plugin inert or send

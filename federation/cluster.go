@@ -29,7 +29,12 @@ type Cluster struct {
 	services cache.SharedIndexInformer
 	slices   cache.SharedIndexInformer
 	nodes    cache.SharedIndexInformer // nil without a node name
-	exports  cache.SharedIndexInformer // nil unless shards are exported Services
+	exports  cache.SharedIndexInformer // nil unless shards are exported Services or a clusterset is served
+	// properties and imports are the cluster's id.k8s.io ClusterProperty
+	// and ServiceImports, read for the clusterset names (SPEC 12); nil
+	// without them.
+	properties cache.SharedIndexInformer
+	imports    cache.SharedIndexInformer
 	// exportedOnly: a Service is a shard only with a ServiceExport; without
 	// a way to read them (no metadata client), none is.
 	exportedOnly bool
@@ -79,12 +84,15 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return services.List(ctx, o) },
 		services.Watch, &c.contact, selected))
 	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceAll)
-	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, toEndpointSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
+	c.slices = c.informer("endpointslices", &discoveryv1.EndpointSlice{}, c.toSlice, cache.Indexers{serviceIndex: sliceServiceKey}, listWatch(client, "endpointslices",
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return slices.List(ctx, o) },
 		slices.Watch, &c.contact, selected))
 	c.exportedOnly = opts.Exported
-	if opts.Exported && opts.Metadata != nil {
+	if (opts.Exported || opts.Clusterset) && opts.Metadata != nil {
 		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, toExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
+	}
+	if opts.Clusterset && opts.Dynamic != nil {
+		c.watchClusterset(opts.Dynamic, opts.Imports)
 	}
 	if nodes.All || nodes.Name != "" || nodes.Clients {
 		var tweak func(*metav1.ListOptions)
@@ -217,8 +225,10 @@ func (c *Cluster) informers() []cache.SharedIndexInformer {
 	if c.nodes != nil {
 		informers = append(informers, c.nodes)
 	}
-	if c.exports != nil {
-		informers = append(informers, c.exports)
+	for _, i := range []cache.SharedIndexInformer{c.exports, c.properties, c.imports} {
+		if i != nil {
+			informers = append(informers, i)
+		}
 	}
 	return informers
 }

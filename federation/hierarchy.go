@@ -54,6 +54,8 @@ type PublishedShard struct {
 	// balancers publish only these), lower-case and fully qualified; their
 	// addresses are resolved off the query path (SPEC 4.2.1).
 	Hostnames []string
+	// Ports are the Service's ports, for SRV at the levels (SPEC 12.1).
+	Ports []Port
 }
 
 // At reports whether the shard counts at level l of zone and region.
@@ -90,4 +92,16 @@ func hasShard(shards []PublishedShard, l Level, zone, region string) bool {
 		}
 	}
 	return false
+}
+
+// Ports returns the ports of the shards at level l of zone and region,
+// each once (SPEC 12.1).
+func Ports(shards []PublishedShard, l Level, zone, region string) []Port {
+	var ports [][]Port
+	for _, s := range shards {
+		if s.At(l, zone, region) {
+			ports = append(ports, s.Ports)
+		}
+	}
+	return MergePorts(ports...)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -86,4 +87,15 @@ func watchConfig(cfg *rest.Config, userAgent string, compressed bool) *rest.Conf
 	cfg.UserAgent = userAgent
 	cfg.DisableCompression = cfg.DisableCompression || !compressed // a kubeconfig's disable-compression stands
 	return cfg
+}
+
+// NewDynamicClient returns a client of custom resources for cfg, named
+// userAgent in the API's logs: the Multi-Cluster Services API's
+// ServiceImports and ClusterProperties, whose specs answers read.
+func NewDynamicClient(cfg *rest.Config, userAgent string) (dynamic.Interface, error) {
+	client, err := dynamic.NewForConfig(watchConfig(cfg, userAgent, true))
+	if err != nil {
+		return nil, fmt.Errorf("dynamic client: %w", err)
+	}
+	return client, nil
 }

@@ -45,3 +45,11 @@ func (l *LocalCluster) Down() (time.Time, error) { return l.watch.Down() }
 
 // LastChange returns when the local objects or API state last changed.
 func (l *LocalCluster) LastChange() time.Time { return l.watch.LastChange() }
+
+// ID returns the local cluster's id.k8s.io ClusterProperty, "" without one.
+func (l *LocalCluster) ID() string { return l.watch.ID() }
+
+// Import returns the local ServiceImport namespace/name (SPEC 12).
+func (l *LocalCluster) Import(namespace, name string) (Import, bool) {
+	return l.watch.Import(namespace, name)
+}

@@ -46,6 +46,13 @@ type View struct {
 	Shard       Shard
 	Published   PublishedShard
 	IsPublished bool
+	// Exported: the cluster has a ServiceExport of the Service, where it
+	// reads them (SPEC 9, 12).
+	Exported bool
+	// Zones and Region are where the ready endpoints of an exported
+	// Service are (as a published shard's), for the clusterset names.
+	Zones  []string
+	Region string
 }
 
 // serviceKey names a Service in the memo of views: a struct, so a lookup
@@ -66,6 +73,9 @@ func (c *Cluster) View(namespace, name string) View {
 	slices := c.endpointSlices(namespace, name)
 	v.Shard = newShard(svc, slices)
 	v.Published, v.IsPublished = c.publishedShard(svc, slices)
+	if v.Exported = c.hasExport(namespace, name); v.Exported && v.Shard.Healthy {
+		v.Zones, v.Region = c.place(slices)
+	}
 	c.views.put(gen, key, v)
 	return v
 }

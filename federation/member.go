@@ -87,3 +87,12 @@ func (m *Member) GraceLeft(now time.Time) (time.Duration, bool) {
 	}
 	return max(m.Grace-now.Sub(since), 0), true
 }
+
+// ID returns the member's cluster id (SPEC 12): its id.k8s.io
+// ClusterProperty, else its name.
+func (m *Member) ID() string {
+	if id := m.watch.ID(); id != "" {
+		return id
+	}
+	return m.Name
+}

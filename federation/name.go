@@ -46,6 +46,22 @@ func ParseServiceName(qname, zone string) (ServiceName, bool) {
 	return n, true
 }
 
+// ParseServiceNamePort is ParseServiceName for a name that may lead with
+// _<port>._<proto> labels (SPEC 12.1), returned apart.
+func ParseServiceNamePort(qname, zone string) (ServiceName, PortLabels, bool) {
+	if !strings.HasPrefix(qname, "_") {
+		n, ok := ParseServiceName(qname, zone)
+		return n, PortLabels{}, ok
+	}
+	labels := strings.SplitN(strings.ToLower(qname), ".", 3)
+	port, rest, ok := CutPortLabels(labels)
+	if !ok || len(rest) != 1 {
+		return ServiceName{}, PortLabels{}, false
+	}
+	n, ok := ParseServiceName(rest[0], zone)
+	return n, port, ok
+}
+
 // LevelName returns the name of n at level l of the federation zone under
 // domain, in lower case and fully qualified:
 // <service>.<namespace>.<federation>.svc[.<zone>[.<region>]].<domain>.

@@ -49,12 +49,14 @@ type service struct {
 	// sameZone: its trafficDistribution prefers endpoints of the client's
 	// zone (PreferSameZone, or PreferClose, its older name).
 	sameZone bool
+	ports    []Port // its ports, for SRV (SPEC 12.1)
 }
 
 // DeepCopyObject implements runtime.Object.
 func (s *service) DeepCopyObject() runtime.Object {
 	c := *s
 	c.clusterIPs, c.ingress, c.hostnames = slices.Clone(s.clusterIPs), slices.Clone(s.ingress), slices.Clone(s.hostnames)
+	c.ports = slices.Clone(s.ports)
 	c.policy.PreferRegions = slices.Clone(s.policy.PreferRegions)
 	return &c
 }
@@ -68,8 +70,12 @@ type endpointSlice struct {
 	ready   int          // ready endpoints with an address
 	addrs   []netip.Addr // their IP addresses, each once (none for FQDN)
 	// zones holds the zone of each of addrs (the zero handle: none).
-	zones  []unique.Handle[string]
+	zones []unique.Handle[string]
+	// hosts holds the hostname of each of addrs ("": none), kept only for
+	// the slices of headless Services, whose endpoints have names (SPEC 12).
+	hosts  []string
 	places []place // their nodes and zones, each pair once
+	ports  []Port  // its ports, for SRV of headless Services (SPEC 12.1)
 }
 
 // family is an EndpointSlice's address type, as readiness counts it
@@ -91,6 +97,7 @@ type place struct{ node, zone unique.Handle[string] }
 func (s *endpointSlice) DeepCopyObject() runtime.Object {
 	c := *s
 	c.addrs, c.zones, c.places = slices.Clone(s.addrs), slices.Clone(s.zones), slices.Clone(s.places)
+	c.hosts, c.ports = slices.Clone(s.hosts), slices.Clone(s.ports)
 	return &c
 }
 

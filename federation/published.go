@@ -25,7 +25,15 @@ func (c *Cluster) publishedShard(svc *service, endpointSlices []*endpointSlice) 
 	if readyEndpoints(endpointSlices) < max(1, svc.policy.MinReady) {
 		return PublishedShard{}, false // below its min-ready (SPEC 10)
 	}
-	s := PublishedShard{Cluster: c.name, Ingress: svc.ingress, Hostnames: svc.hostnames}
+	s := PublishedShard{Cluster: c.name, Ingress: svc.ingress, Hostnames: svc.hostnames, Ports: svc.ports}
+	s.Zones, s.Region = c.place(endpointSlices)
+	return s, true
+}
+
+// place returns the zones of the ready endpoints of endpointSlices (their
+// zone, else their node's zone label) and the region label of their nodes,
+// else of any node of the cluster.
+func (c *Cluster) place(endpointSlices []*endpointSlice) (zones []string, region string) {
 	for _, es := range endpointSlices {
 		for _, p := range es.places {
 			var topo Topology
@@ -35,18 +43,18 @@ func (c *Cluster) publishedShard(svc *service, endpointSlices []*endpointSlice) 
 			if z := text(p.zone); z != "" {
 				topo.Zone = z
 			}
-			if topo.Zone != "" && !slices.Contains(s.Zones, topo.Zone) {
-				s.Zones = append(s.Zones, topo.Zone)
+			if topo.Zone != "" && !slices.Contains(zones, topo.Zone) {
+				zones = append(zones, topo.Zone)
 			}
-			if s.Region == "" {
-				s.Region = topo.Region
+			if region == "" {
+				region = topo.Region
 			}
 		}
 	}
-	if s.Region == "" {
-		s.Region = c.anyRegion()
+	if region == "" {
+		region = c.anyRegion()
 	}
-	return s, true
+	return zones, region
 }
 
 // anyRegion returns the region label of some node of the cluster, for

@@ -3,6 +3,7 @@ package federation
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"unique"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -39,6 +40,41 @@ type Shard struct {
 	// client's zone (SPEC 5.3); zones holds the zone of each of Addresses.
 	SameZone bool
 	zones    []unique.Handle[string]
+	// hosts holds the hostname of each of Addresses of a headless Service
+	// whose endpoints have any ("": none); nil when none has one.
+	hosts []string
+	// Ports are the Service's ports (its endpoints' for a headless one).
+	Ports []Port
+}
+
+// Hostname returns the name of the endpoint at Addresses[i] (SPEC 12):
+// its hostname, else its address with dashes, as CoreDNS's kubernetes
+// plugin names it.
+func (s Shard) Hostname(i int) string {
+	if i < len(s.hosts) && s.hosts[i] != "" {
+		return s.hosts[i]
+	}
+	return dashed(s.Addresses[i])
+}
+
+// Zone returns the zone of the endpoint at Addresses[i], "" when unknown.
+func (s Shard) Zone(i int) string {
+	if i < len(s.zones) {
+		return text(s.zones[i])
+	}
+	return ""
+}
+
+// dashed is an address written as one DNS label.
+func dashed(a netip.Addr) string {
+	if a.Is4() {
+		return strings.ReplaceAll(a.String(), ".", "-")
+	}
+	d := strings.ReplaceAll(a.String(), ":", "-")
+	if strings.HasSuffix(d, "-") {
+		d += "0"
+	}
+	return d
 }
 
 // AddressesIn returns the addresses to answer a client in zone with, for
@@ -73,10 +109,14 @@ func newShard(svc *service, slices []*endpointSlice) Shard {
 	case ExternalName:
 		return Shard{Kind: ExternalName, Healthy: true, ExternalName: svc.externalName, Policy: svc.policy}
 	case Headless:
-		addrs, zones := readyAddresses(slices)
-		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: addrs, Policy: svc.policy, SameZone: svc.sameZone, zones: zones}
+		addrs, zones, hosts := readyAddresses(slices)
+		var ports [][]Port
+		for _, s := range slices {
+			ports = append(ports, s.ports)
+		}
+		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: addrs, Policy: svc.policy, SameZone: svc.sameZone, zones: zones, hosts: hosts, Ports: MergePorts(ports...)}
 	}
-	return Shard{Kind: ClusterIP, Healthy: readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: svc.clusterIPs, Policy: svc.policy}
+	return Shard{Kind: ClusterIP, Healthy: readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: svc.clusterIPs, Policy: svc.policy, Ports: svc.ports}
 }
 
 // EndpointReady is the readiness rule of SPEC 2.1: the ready condition is
@@ -101,34 +141,47 @@ func readyEndpoints(slices []*endpointSlice) int {
 
 // readyAddresses returns the distinct IP addresses of ready endpoints,
 // sorted (IPv4 first): the cache lists the slices in no fixed order; and
-// the zone of each (of its first endpoint, should two slices list it).
-func readyAddresses(endpointSlices []*endpointSlice) ([]netip.Addr, []unique.Handle[string]) {
-	n := 0
+// the zone and hostname of each (of its first endpoint, should two slices
+// list it), the hostnames nil when no endpoint has one.
+func readyAddresses(endpointSlices []*endpointSlice) ([]netip.Addr, []unique.Handle[string], []string) {
+	n, named := 0, false
 	for _, s := range endpointSlices {
 		n += len(s.addrs)
+		named = named || s.hosts != nil
 	}
 	if n == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	type zoned struct {
+	type endpoint struct {
 		addr netip.Addr
 		zone unique.Handle[string]
+		host string
 	}
-	all := make([]zoned, 0, n)
+	all := make([]endpoint, 0, n)
 	for _, s := range endpointSlices {
 		for i, a := range s.addrs {
-			var z unique.Handle[string]
+			e := endpoint{addr: a}
 			if i < len(s.zones) {
-				z = s.zones[i]
+				e.zone = s.zones[i]
 			}
-			all = append(all, zoned{a, z})
+			if i < len(s.hosts) {
+				e.host = s.hosts[i]
+			}
+			all = append(all, e)
 		}
 	}
-	slices.SortStableFunc(all, func(a, b zoned) int { return a.addr.Compare(b.addr) })
-	all = slices.CompactFunc(all, func(a, b zoned) bool { return a.addr == b.addr })
+	slices.SortStableFunc(all, func(a, b endpoint) int { return a.addr.Compare(b.addr) })
+	all = slices.CompactFunc(all, func(a, b endpoint) bool { return a.addr == b.addr })
 	addrs, zones := make([]netip.Addr, len(all)), make([]unique.Handle[string], len(all))
-	for i, z := range all {
-		addrs[i], zones[i] = z.addr, z.zone
+	var hosts []string
+	if named {
+		hosts = make([]string, len(all))
 	}
-	return addrs, zones
+	for i, e := range all {
+		addrs[i], zones[i] = e.addr, e.zone
+		if named {
+			hosts[i] = e.host
+		}
+	}
+	return addrs, zones, hosts
 }

@@ -21,6 +21,7 @@ func (c *Cluster) toService(obj any) (any, error) {
 	}
 	svc := &service{objectMeta: newObjectMeta(s), kind: ClusterIP}
 	svc.policy, _ = ParsePolicy(c.policyAnnotations(s))
+	svc.ports = servicePorts(s.Spec.Ports)
 	if td := s.Spec.TrafficDistribution; td != nil {
 		svc.sameZone = *td == corev1.ServiceTrafficDistributionPreferSameZone || *td == corev1.ServiceTrafficDistributionPreferClose
 	}
@@ -89,12 +90,26 @@ func (c *Cluster) policyAnnotations(svc *corev1.Service) map[string]string {
 	return kept
 }
 
+// toSlice is toEndpointSlice for this cluster: the hostnames of endpoints
+// are kept only while their Service is headless or not known yet; a
+// ClusterIP Service's endpoints have no names in DNS (SPEC 12).
+func (c *Cluster) toSlice(obj any) (any, error) {
+	obj, err := toEndpointSlice(obj)
+	if es, ok := obj.(*endpointSlice); ok && es.hosts != nil {
+		if svc := c.service(es.namespace, es.service); svc != nil && svc.kind != Headless {
+			es.hosts = nil
+		}
+	}
+	return obj, err
+}
+
 func toEndpointSlice(obj any) (any, error) {
 	s, ok := obj.(*discoveryv1.EndpointSlice)
 	if !ok {
 		return obj, nil
 	}
-	es := &endpointSlice{objectMeta: newObjectMeta(s), service: s.Labels[discoveryv1.LabelServiceName]}
+	es := &endpointSlice{objectMeta: newObjectMeta(s), service: s.Labels[discoveryv1.LabelServiceName], ports: slicePorts(s.Ports)}
+	named := false
 	switch s.AddressType {
 	case discoveryv1.AddressTypeIPv4:
 		es.family = familyIPv4
@@ -120,12 +135,20 @@ func toEndpointSlice(obj any) (any, error) {
 				if ip, err := netip.ParseAddr(a); err == nil && !slices.Contains(es.addrs, ip.Unmap()) {
 					es.addrs = append(es.addrs, ip.Unmap())
 					es.zones = append(es.zones, p.zone)
+					host := ""
+					if e.Hostname != nil && IsDNS1123Label(*e.Hostname) {
+						host, named = *e.Hostname, true
+					}
+					es.hosts = append(es.hosts, host)
 				}
 			}
 		}
 		if !slices.Contains(es.places, p) {
 			es.places = append(es.places, p)
 		}
+	}
+	if !named {
+		es.hosts = nil // every name is the dashed address: nothing to keep
 	}
 	return es, nil
 }

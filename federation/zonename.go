@@ -28,6 +28,9 @@ type DomainName struct {
 	Level   Level       // with Kind AtLevel
 	Zone    string
 	Region  string
+	// Port holds the _<port>._<proto> labels a level name leads with
+	// (SPEC 12.1).
+	Port PortLabels
 }
 
 // What each label of a level name must be, from the domain leftwards.
@@ -64,6 +67,15 @@ func ParseDomainName(qname, domain string, isFederation func(string) bool) Domai
 		return DomainName{}
 	}
 	labels := strings.Split(strings.TrimSuffix(qname, "."+domain), ".")
+	if port, rest, ok := CutPortLabels(labels); ok {
+		// Only a level name has port names.
+		z := ParseDomainName(strings.Join(rest, ".")+"."+domain, domain, isFederation)
+		if z.Kind != AtLevel {
+			return DomainName{}
+		}
+		z.Port = port
+		return z
+	}
 	for _, l := range labels {
 		if !IsDNS1123Label(l) {
 			return DomainName{}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/coredns/coredns/request"
+	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
 )
@@ -61,16 +62,23 @@ func (f *Federation) chase(ctx context.Context, state request.Request, m *dns.Ms
 // up, followed for every type but CNAME (RFC 1034 4.3.2), then the
 // addresses of the asked type at the end, or NXDOMAIN.
 func (f *Federation) writeWalk(m *dns.Msg, owner string, qtype uint16, w walk, domain string) {
+	last := w.at.Level
 	for _, l := range w.levels[1:w.n] {
-		next := w.at.Service.LevelName(l, w.at.Zone, w.at.Region, domain)
+		next := w.at.Port.Prefix() + w.at.Service.LevelName(l, w.at.Zone, w.at.Region, domain)
 		m.Answer = append(m.Answer, f.cnameRecord(owner, next))
 		if qtype == dns.TypeCNAME {
 			return
 		}
-		owner = next
+		owner, last = next, l
 	}
 	if len(w.addrs) == 0 {
 		m.Rcode = dns.RcodeNameError
+		return
+	}
+	if w.at.Port != (federation.PortLabels{}) || qtype == dns.TypeSRV {
+		// SRV at a level: its ports, the level name as the target (SPEC 12.1).
+		target := srvTarget{name: w.at.Service.LevelName(last, w.at.Zone, w.at.Region, domain), addrs: w.addrs}
+		f.writeSRV(m, owner, qtype, w.at.Port, w.ports, []srvTarget{target})
 		return
 	}
 	m.Answer = append(m.Answer, addressRecords(f, owner, qtype, w.addrs)...)

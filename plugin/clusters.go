@@ -36,6 +36,20 @@ type Clusters interface {
 	Shards(namespace, name string, local federation.View, now time.Time) ([]federation.PublishedShard, federation.Level)
 	// Members describes each member's state and shard of namespace/name.
 	Members(namespace, name string, now time.Time) []MemberState
+	// Exporters returns the clusters of the clusterset that export
+	// namespace/name (SPEC 12): the local cluster first, whose view the
+	// caller read (local), then each member whose shards count at now.
+	Exporters(namespace, name string, local federation.View, now time.Time) []Exporter
+	// Import returns the local ServiceImport of namespace/name.
+	Import(namespace, name string) (federation.Import, bool)
+}
+
+// Exporter is a cluster that exports a Service to the clusterset, by its
+// cluster id, with its view of the Service.
+type Exporter struct {
+	ID    string
+	Local bool
+	View  federation.View
 }
 
 // MemberState is what explain tells of a member.
@@ -121,4 +135,31 @@ func (w *watched) Members(namespace, name string, now time.Time) []MemberState {
 		states = append(states, st)
 	}
 	return states
+}
+
+func (w *watched) Exporters(namespace, name string, local federation.View, now time.Time) []Exporter {
+	var out []Exporter
+	localID := w.ws.Local.ID()
+	for _, m := range w.ws.Members {
+		if m.Reads(w.ws.Local.Watch()) {
+			if localID == "" {
+				localID = m.ID()
+			}
+			continue
+		}
+		if v := m.View(namespace, name); v.Exported && m.Usable(now) {
+			out = append(out, Exporter{ID: m.ID(), View: v})
+		}
+	}
+	if !local.Exported {
+		return out
+	}
+	if localID == "" {
+		localID = LocalLabel
+	}
+	return append([]Exporter{{ID: localID, Local: true, View: local}}, out...)
+}
+
+func (w *watched) Import(namespace, name string) (federation.Import, bool) {
+	return w.ws.Local.Import(namespace, name)
 }

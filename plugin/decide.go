@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -48,8 +49,14 @@ func (p path) String() string {
 // decision is how one in-cluster question is answered, as plain data: what
 // ServeDNS writes and explain tells.
 type decision struct {
-	path   path
-	name   federation.ServiceName
+	path path
+	name federation.ServiceName
+	// port holds the _<port>._<proto> labels the question leads with,
+	// which the CNAME target keeps (SPEC 12.1).
+	port federation.PortLabels
+	// self is the service's name in the zone asked, without port labels:
+	// the target of the local answer's SRV records.
+	self   string
 	domain string // the federation's DOMAIN
 	shard  federation.Shard
 	topo   federation.Topology
@@ -93,11 +100,11 @@ func (d decision) metricLevel() string {
 // so no decision sees the local shard before a change and that member's
 // shard after it.
 func (f *Federation) decide(qname, zone string, w dns.ResponseWriter, now time.Time) decision {
-	name, ok := federation.ParseServiceName(qname, zone)
+	name, port, ok := federation.ParseServiceNamePort(qname, zone)
 	if !ok {
 		return decision{path: pathNext, why: "not a federated name"}
 	}
-	d := decision{name: name}
+	d := decision{name: name, port: port}
 	if d.domain, ok = f.cfg.Federations[name.Federation]; !ok {
 		d.path, d.why = pathNext, "no such federation"
 		return d
@@ -106,12 +113,19 @@ func (f *Federation) decide(qname, zone string, w dns.ResponseWriter, now time.T
 		d.path, d.err, d.why = pathServfail, errUnsynced, "the local caches have not synced"
 		return d
 	}
-	if f.clusters.Headless(name.Federation, name.Namespace) {
+	if port == (federation.PortLabels{}) && f.clusters.Headless(name.Federation, name.Namespace) {
 		f.warnings.Warningf("collision:"+name.Federation, "namespace %q has the name of a federation: names of the form <host>.<service>.%s.svc of its headless services are answered as endpoint names, not federated names", name.Federation, name.Federation)
 		d.path, d.why = pathEndpoint, "the endpoint name of a headless service in a namespace named like the federation (SPEC 1.3)"
 		return d
 	}
-	local := f.clusters.Local(name.Namespace, name.Service)
+	d.self = dnsutil.Join(name.Service, name.Namespace, name.Federation, "svc", strings.ToLower(zone))
+	return f.decideService(d, f.clusters.Local(name.Namespace, name.Service), w, now)
+}
+
+// decideService decides the answer of d's service, whose local view is
+// local: the rest of decide, shared with the clusterset names (SPEC 12).
+func (f *Federation) decideService(d decision, local federation.View, w dns.ResponseWriter, now time.Time) decision {
+	name := d.name
 	d.shard = local.Shard
 	switch {
 	case d.shard.Kind == federation.ExternalName:
@@ -153,9 +167,9 @@ func (f *Federation) decide(qname, zone string, w dns.ResponseWriter, now time.T
 			}
 		}
 	}
-	d.target = name.LevelName(d.level, d.topo.Zone, d.region, d.domain)
+	d.target = d.port.Prefix() + name.LevelName(d.level, d.topo.Zone, d.region, d.domain)
 	if len(d.target) > MaxNameLength {
-		f.warnings.Warningf("long:"+name.Federation, "cannot answer %s: its CNAME target at the %s level is longer than 255 octets", qname, d.level)
+		f.warnings.Warningf("long:"+name.Federation, "cannot answer %s.%s: its CNAME target at the %s level is longer than 255 octets", name.Service, name.Namespace, d.level)
 		d.path, d.err, d.why = pathServfail, errNameTooLong, "the CNAME target would be longer than 255 octets"
 		return d
 	}
@@ -227,6 +241,7 @@ type walk struct {
 	levels [3]federation.Level
 	n      int
 	addrs  []netip.Addr
+	ports  []federation.Port // of the shards at the last level
 }
 
 // walkLevels walks up from the level name at, no higher than scope (SPEC
@@ -238,6 +253,9 @@ func walkLevels(at federation.DomainName, shards []federation.PublishedShard, sc
 		w.n++
 		w.addrs = federation.Addresses(shards, l, at.Zone, at.Region)
 		if len(w.addrs) > 0 || l == federation.LevelGlobal || !scope.Within(l.Up()) {
+			if at.Port != (federation.PortLabels{}) || len(w.addrs) > 0 {
+				w.ports = federation.Ports(shards, l, at.Zone, at.Region)
+			}
 			return w
 		}
 	}

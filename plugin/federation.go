@@ -67,6 +67,16 @@ type Config struct {
 	// Fall lists the zones whose NXDOMAIN answers of the federation zone go
 	// to the next plugin instead.
 	Fall fall.F
+	// Clusterset serves the MCS names of a federation (SPEC 12); its Zone
+	// is "" without the clusterset property.
+	Clusterset Clusterset
+}
+
+// Clusterset says which federation's members form the clusterset, and the
+// zone of its names (clusterset.local.).
+type Clusterset struct {
+	Federation string
+	Zone       string
 }
 
 // DefaultTTL is the TTL of the plugin's records without a ttl property: the

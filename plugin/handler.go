@@ -8,6 +8,7 @@ import (
 
 	coreplugin "github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/metrics"
+	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/coredns/coredns/request"
 	"github.com/federated-dns/federation/federation"
 
@@ -21,6 +22,9 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
 	}
 	qname := state.Name()
+	if z := f.cfg.Clusterset.Zone; z != "" && inZone(qname, z) {
+		return f.serveClusterset(ctx, state)
+	}
 	if domain := matchZone(f.cfg.Authority, qname); domain != "" {
 		return f.serveZone(ctx, state, domain)
 	}
@@ -48,12 +52,12 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 	m.Authoritative = true
 	switch {
 	case d.path == pathLocal:
-		m.Answer = addressRecords(f, owner(state), state.QType(), d.shard.AddressesIn(d.topo.Zone, state.QType() == dns.TypeAAAA))
+		f.writeLocal(m, state, d, zone)
 		f.negativeSOA(m, zone)
 	case d.inProcess:
 		m.Answer = append(m.Answer, f.cnameRecord(owner(state), d.target))
 		if state.QType() != dns.TypeCNAME {
-			at := federation.DomainName{Kind: federation.AtLevel, Service: d.name, Level: d.level, Zone: d.topo.Zone, Region: d.region}
+			at := federation.DomainName{Kind: federation.AtLevel, Service: d.name, Level: d.level, Zone: d.topo.Zone, Region: d.region, Port: d.port}
 			f.writeWalk(m, d.target, state.QType(), walkLevels(at, d.shards, d.scope), d.domain)
 			f.negativeSOA(m, d.domain)
 		}
@@ -77,6 +81,43 @@ func (f *Federation) answer(ctx context.Context, state request.Request, zone str
 		return dns.RcodeSuccess, err
 	}
 	return dns.RcodeSuccess, nil
+}
+
+// writeLocal writes the healthy local shard's answer to d's question:
+// its addresses, or its SRV records (SPEC 3.1, 12.1), whose targets are
+// the service's own name for a ClusterIP service and the endpoints' names
+// in the cluster zone for a headless one.
+func (f *Federation) writeLocal(m *dns.Msg, state request.Request, d decision, zone string) {
+	qtype := state.QType()
+	if d.port == (federation.PortLabels{}) && qtype != dns.TypeSRV {
+		m.Answer = addressRecords(f, owner(state), qtype, d.shard.AddressesIn(d.topo.Zone, qtype == dns.TypeAAAA))
+		return
+	}
+	targets := []srvTarget{{name: d.self, addrs: d.shard.Addresses}}
+	if d.shard.Kind == federation.Headless {
+		targets = endpointTargets(d.shard, func(host string) string {
+			return dnsutil.Join(host, d.name.Service, d.name.Namespace, "svc", zone)
+		})
+	}
+	f.writeSRV(m, owner(state), qtype, d.port, d.shard.Ports, targets)
+}
+
+// endpointTargets returns the SRV targets of a headless shard's
+// endpoints, named by name from each endpoint's hostname; the addresses
+// of one name (a dual-stack pod) go together.
+func endpointTargets(s federation.Shard, name func(host string) string) []srvTarget {
+	var targets []srvTarget
+	at := map[string]int{}
+	for i, a := range s.Addresses {
+		n := name(s.Hostname(i))
+		if j, ok := at[n]; ok {
+			targets[j].addrs = append(targets[j].addrs, a)
+			continue
+		}
+		at[n] = len(targets)
+		targets = append(targets, srvTarget{name: n, addrs: []netip.Addr{a}})
+	}
+	return targets
 }
 
 // clientAddr is the address the question came from, or the zero Addr.

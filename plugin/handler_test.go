@@ -178,7 +178,7 @@ func TestNotFederatedGoesNext(t *testing.T) {
 		"myfed.svc.cluster.local.",                   // too few labels
 		"x.web.ns.myfed.svc.cluster.local.",          // too many
 		"1web.ns.myfed.svc.cluster.local.",           // service not a DNS-1035 label
-		"_http._tcp.web.ns.myfed.svc.cluster.local.", // SRV form: not federated yet
+		"_http.web.ns.myfed.svc.cluster.local.",       // a port label without its protocol
 		"web.ns.myfed.svc.example.org.",              // not under the zone
 	} {
 		_, rcode, _ := fx.ask(q, dns.TypeA)

@@ -22,6 +22,8 @@ type stubClusters struct {
 	published    map[string][]federation.PublishedShard // by namespace/name
 	scope        federation.Level                       // of every service, narrowest of its shards
 	clients      map[netip.Addr]federation.Client       // the Nodes clients ask from
+	exporters    map[string][]Exporter                  // the clusterset's, by namespace/name
+	imports      map[string]federation.Import           // local ServiceImports, by namespace/name
 }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
@@ -62,4 +64,13 @@ func (s *stubClusters) Members(namespace, name string, _ time.Time) []MemberStat
 		states = append(states, st)
 	}
 	return states
+}
+
+func (s *stubClusters) Exporters(namespace, name string, _ federation.View, _ time.Time) []Exporter {
+	return s.exporters[namespace+"/"+name]
+}
+
+func (s *stubClusters) Import(namespace, name string) (federation.Import, bool) {
+	i, ok := s.imports[namespace+"/"+name]
+	return i, ok
 }

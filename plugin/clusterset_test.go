@@ -1,0 +1,231 @@
+package plugin
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/coredns/coredns/plugin/test"
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/kubernetes/fake"
+	metadatafake "k8s.io/client-go/metadata/fake"
+)
+
+// mcsCluster is a cluster of the clusterset tests: its clients, fakes of
+// the API with the MCS resources.
+type mcsCluster struct {
+	client  *fake.Clientset
+	exports *metadatafake.FakeMetadataClient
+	watch   *federation.Cluster
+}
+
+// newMCSCluster starts a watch of a fake cluster holding objs, its
+// ServiceExports exported, its ClusterProperty id.k8s.io id ("": none)
+// and its ServiceImports imports.
+func newMCSCluster(t *testing.T, name string, nodes federation.Nodes, id string, exported []string, imports []*unstructured.Unstructured, objs ...runtime.Object) *mcsCluster {
+	t.Helper()
+	scheme := metadatafake.NewTestScheme()
+	if err := metav1.AddMetaToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	var metaObjs []runtime.Object
+	for _, e := range exported {
+		metaObjs = append(metaObjs, &metav1.PartialObjectMetadata{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "multicluster.x-k8s.io/v1alpha1", Kind: "ServiceExport"},
+			ObjectMeta: metav1.ObjectMeta{Name: e, Namespace: "ns"},
+		})
+	}
+	meta := metadatafake.NewSimpleMetadataClient(scheme, metaObjs...)
+	var dynObjs []runtime.Object
+	if id != "" {
+		dynObjs = append(dynObjs, &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "about.k8s.io/v1alpha1", "kind": "ClusterProperty",
+			"metadata": map[string]any{"name": federation.ClusterIDProperty},
+			"spec":     map[string]any{"value": id},
+		}})
+	}
+	for _, i := range imports {
+		dynObjs = append(dynObjs, i)
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		federation.ClusterProperties: "ClusterPropertyList", federation.ServiceImports: "ServiceImportList", federation.ServiceImportsBeta: "ServiceImportList",
+	}, dynObjs...)
+	client := fake.NewClientset(objs...)
+	watch := federation.NewCluster(name, client, nodes, federation.Options{Clusterset: true, Imports: true, Metadata: meta, Dynamic: dyn})
+	watch.Start(nil)
+	t.Cleanup(watch.Stop)
+	if !watch.WaitForSync(5 * time.Second) {
+		t.Fatal("Caches did not sync")
+	}
+	return &mcsCluster{client: client, exports: meta, watch: watch}
+}
+
+// serviceImport is a ServiceImport of ns/name with ClusterSetIPs.
+func serviceImport(name string, ips ...any) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceImport",
+		"metadata": map[string]any{"name": name, "namespace": "ns"},
+		"spec": map[string]any{"type": "ClusterSetIP", "ips": ips,
+			"ports": []any{map[string]any{"name": "http", "protocol": "TCP", "port": int64(8080)}}},
+	}}
+}
+
+// withPorts gives svc ports named name-protocol-port.
+func withPorts(svc *corev1.Service, ports ...corev1.ServicePort) *corev1.Service {
+	svc.Spec.Ports = ports
+	return svc
+}
+
+// namedSlice is a ready EndpointSlice of svc whose endpoints have the
+// hostnames hosts, at addrs, in zone z1 on node n1, with a port.
+func namedSlice(svc string, hosts []string, addrs ...string) *discoveryv1.EndpointSlice {
+	es := endpointSlice(svc, discoveryv1.AddressTypeIPv4, true, addrs...)
+	zone, node, name, port := "z1", "n1", "pg", int32(5432)
+	for i := range es.Endpoints {
+		if i < len(hosts) {
+			es.Endpoints[i].Hostname = &hosts[i]
+		}
+		es.Endpoints[i].Zone, es.Endpoints[i].NodeName = &zone, &node
+	}
+	es.Ports = []discoveryv1.EndpointPort{{Name: &name, Port: &port}}
+	return es
+}
+
+// newClustersetFixture is the plugin with clusterset myfed over a local
+// cluster (id "here") and member east (id east.reg, two labels): web a
+// ClusterIP service exported here with ports tcp/42, udp/42 and http;
+// db headless in both, exported from both, its pods named alike; imp
+// with a ServiceImport; lonely in both, exported from neither; only-east
+// headless in east alone.
+func newClustersetFixture(t *testing.T) (*Federation, *mcsCluster, *mcsCluster) {
+	t.Helper()
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{corev1.LabelTopologyZone: "z1", corev1.LabelTopologyRegion: "r1"}}}
+	local := newMCSCluster(t, LocalLabel, federation.Nodes{All: true}, "here", []string{"web", "db"}, []*unstructured.Unstructured{serviceImport("imp", "10.9.9.9")},
+		withPorts(service("web", "10.0.0.1"),
+			corev1.ServicePort{Name: "t42", Protocol: corev1.ProtocolTCP, Port: 42},
+			corev1.ServicePort{Name: "u42", Protocol: corev1.ProtocolUDP, Port: 42},
+			corev1.ServicePort{Name: "http", Protocol: corev1.ProtocolTCP, Port: 80}),
+		endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.244.0.1"),
+		service("db", corev1.ClusterIPNone), namedSlice("db", []string{"db-0", "db-1"}, "10.1.0.1", "10.1.0.2"),
+		service("lonely", "10.0.0.7"), endpointSlice("lonely", discoveryv1.AddressTypeIPv4, true, "10.244.0.7"),
+		node)
+	east := newMCSCluster(t, "east", federation.Nodes{All: true}, "east.reg", []string{"db", "only-east"}, nil,
+		service("db", corev1.ClusterIPNone), namedSlice("db", []string{"db-0"}, "10.2.0.1"),
+		service("only-east", corev1.ClusterIPNone), namedSlice("only-east", nil, "10.2.0.5"),
+		service("lonely", "10.3.0.7"), endpointSlice("lonely", discoveryv1.AddressTypeIPv4, true, "10.3.0.8"),
+		node)
+	cfg := testConfig(topo, "n1")
+	cfg.Authority = []string{"example.com."}
+	cfg.Clusterset = Clusterset{Federation: "myfed", Zone: "clusterset.local."}
+	f := New(cfg, Watchers{
+		Local:   federation.NewLocalCluster(local.watch),
+		Members: []*federation.Member{federation.NewMember("east", east.watch, time.Minute)},
+		Watches: []*federation.Cluster{local.watch, east.watch},
+	}, zoneUpstream{})
+	f.Next = test.NextHandler(dns.RcodeNotImplemented, nil)
+	return f, local, east
+}
+
+func csSOA() dns.RR {
+	return test.SOA("clusterset.local. 17 IN SOA ns.dns.clusterset.local. hostmaster.clusterset.local. 1 7200 1800 86400 17")
+}
+
+// TestClustersetNames asks every row of SPEC 12's table of the plugin
+// over a local cluster and a member.
+func TestClustersetNames(t *testing.T) {
+	f, _, _ := newClustersetFixture(t)
+	fx := &fixture{t: t, f: f}
+	const z = "svc.clusterset.local."
+	for _, tc := range []test.Case{
+		{Qname: "dns-version.clusterset.local.", Qtype: dns.TypeTXT, Answer: []dns.RR{test.TXT(`dns-version.clusterset.local. 17 IN TXT "1.0.0"`)}},
+		// A ClusterSetIP service exported here, healthy: its ClusterIP.
+		{Qname: "web.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{test.A("web.ns." + z + " 17 IN A 10.0.0.1")}},
+		{Qname: "web.ns." + z, Qtype: dns.TypeAAAA, Ns: []dns.RR{csSOA()}},
+		{Qname: "web.ns." + z, Qtype: dns.TypeTXT, Ns: []dns.RR{csSOA()}},
+		// tcp/42 and udp/42 collapse into one bare-name record.
+		{Qname: "web.ns." + z, Qtype: dns.TypeSRV, Answer: []dns.RR{
+			test.SRV("web.ns." + z + " 17 IN SRV 0 50 42 web.ns." + z),
+			test.SRV("web.ns." + z + " 17 IN SRV 0 50 80 web.ns." + z),
+		}, Extra: []dns.RR{test.A("web.ns." + z + " 17 IN A 10.0.0.1")}},
+		{Qname: "_http._tcp.web.ns." + z, Qtype: dns.TypeSRV, Answer: []dns.RR{
+			test.SRV("_http._tcp.web.ns." + z + " 17 IN SRV 0 100 80 web.ns." + z),
+		}, Extra: []dns.RR{test.A("web.ns." + z + " 17 IN A 10.0.0.1")}},
+		{Qname: "_u42._udp.web.ns." + z, Qtype: dns.TypeSRV, Answer: []dns.RR{
+			test.SRV("_u42._udp.web.ns." + z + " 17 IN SRV 0 100 42 web.ns." + z),
+		}, Extra: []dns.RR{test.A("web.ns." + z + " 17 IN A 10.0.0.1")}},
+		{Qname: "_http._udp.web.ns." + z, Qtype: dns.TypeSRV, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}},
+		// A local ServiceImport's IPs.
+		{Qname: "imp.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{test.A("imp.ns." + z + " 17 IN A 10.9.9.9")}},
+		// Headless, ready here: the local endpoints only.
+		{Qname: "db.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{
+			test.A("db.ns." + z + " 17 IN A 10.1.0.1"), test.A("db.ns." + z + " 17 IN A 10.1.0.2"),
+		}},
+		{Qname: "db.ns." + z, Qtype: dns.TypeSRV, Answer: []dns.RR{
+			test.SRV("db.ns." + z + " 17 IN SRV 0 50 5432 db-0.here.db.ns." + z),
+			test.SRV("db.ns." + z + " 17 IN SRV 0 50 5432 db-1.here.db.ns." + z),
+		}, Extra: []dns.RR{test.A("db-0.here.db.ns." + z + " 17 IN A 10.1.0.1"), test.A("db-1.here.db.ns." + z + " 17 IN A 10.1.0.2")}},
+		// Pods named alike in two clusters: each name its own cluster's.
+		{Qname: "db-0.here.db.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{test.A("db-0.here.db.ns." + z + " 17 IN A 10.1.0.1")}},
+		{Qname: "db-0.east.reg.db.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{test.A("db-0.east.reg.db.ns." + z + " 17 IN A 10.2.0.1")}},
+		{Qname: "db-1.east.reg.db.ns." + z, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}},
+		// Only in east: its endpoints, named by their dashed address.
+		{Qname: "only-east.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{test.A("only-east.ns." + z + " 17 IN A 10.2.0.5")}},
+		{Qname: "10-2-0-5.east.reg.only-east.ns." + z, Qtype: dns.TypeA, Answer: []dns.RR{test.A("10-2-0-5.east.reg.only-east.ns." + z + " 17 IN A 10.2.0.5")}},
+		// The reserved form <clusterid>.<svc>.<ns>: no such name.
+		{Qname: "here.db.ns." + z, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}},
+		{Qname: "east.reg.db.ns." + z, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}},
+		// Not exported anywhere, though a Service in both clusters.
+		{Qname: "lonely.ns." + z, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}},
+		{Qname: "ns." + z, Qtype: dns.TypeA, Ns: []dns.RR{csSOA()}},
+	} {
+		tc.Authoritative = true
+		fx.expectNow(tc)
+	}
+}
+
+// TestClustersetFollowsExports: unexporting a service takes its name out
+// of the clusterset; a headless service unexported here answers from the
+// member that still exports it; a ClusterSetIP service whose local shard
+// is not exported fails over like its federated name.
+func TestClustersetFollowsExports(t *testing.T) {
+	f, local, _ := newClustersetFixture(t)
+	fx := &fixture{t: t, f: f}
+	const z = "svc.clusterset.local."
+	api := local.exports.Resource(federation.ServiceExports).Namespace("ns")
+	for _, name := range []string{"db", "web"} {
+		if err := api.Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fx.expect(test.Case{Qname: "db.ns." + z, Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{test.A("db.ns." + z + " 17 IN A 10.2.0.1")}})
+	fx.expect(test.Case{Qname: "db-0.here.db.ns." + z, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}})
+	fx.expect(test.Case{Qname: "web.ns." + z, Qtype: dns.TypeA, Authoritative: true, Rcode: dns.RcodeNameError, Ns: []dns.RR{csSOA()}})
+}
+
+// TestFederatedSRV: a federated name answers SRV from its healthy local
+// shard, targets the service's name, and a _port._proto name that fails
+// over keeps its labels in the CNAME target (SPEC 12.1).
+func TestFederatedSRV(t *testing.T) {
+	fx := newFixture(t, topo, "")
+	fx.createService(withPorts(service("web", "10.0.0.1"), corev1.ServicePort{Name: "http", Protocol: corev1.ProtocolTCP, Port: 80}))
+	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, true, "10.244.0.1"))
+	const name = "web.ns.myfed.svc.cluster.local."
+	fx.expectNow(test.Case{Qname: "_http._tcp." + name, Qtype: dns.TypeSRV, Authoritative: true,
+		Answer: []dns.RR{test.SRV("_http._tcp." + name + " 17 IN SRV 0 100 80 " + name)},
+		Extra:  []dns.RR{test.A(name + " 17 IN A 10.0.0.1")},
+	})
+	fx.applySlice(endpointSlice("web", discoveryv1.AddressTypeIPv4, false, "10.244.0.1"))
+	target := "_http._tcp.web.ns.myfed.svc.z1.r1.example.com."
+	fx.expectNow(test.Case{Qname: "_http._tcp." + name, Qtype: dns.TypeCNAME, Authoritative: true,
+		Answer: []dns.RR{cnameTo("_http._tcp."+name, target)},
+	})
+}

@@ -141,7 +141,7 @@ func optionalListWatch(cluster string, r optional, ct *contact, tweak func(*meta
 		for i, v := range r.versions {
 			var obj runtime.Object
 			if obj, err = v.list(ctx, o); err == nil || !apierrors.IsNotFound(err) || i == len(r.versions)-1 {
-				version.Store(int32(i)) //nolint:gosec // a handful of versions
+				version.Store(int32(i))
 				return obj, err
 			}
 		}

@@ -181,4 +181,3 @@ func (c *Cluster) hasExport(namespace, name string) bool {
 	_, ok, err := c.exports.GetIndexer().GetByKey(namespace + "/" + name)
 	return err == nil && ok
 }
-

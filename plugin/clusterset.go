@@ -80,7 +80,7 @@ func (f *Federation) serveClustersetService(ctx context.Context, state request.R
 	}
 	now := time.Now()
 	local := f.clusters.Local(n.Namespace, n.Service)
-	if !(local.Exported && local.Shard.Healthy) && f.clusters.HasMembers() && !f.clusters.Settled(now) {
+	if (!local.Exported || !local.Shard.Healthy) && f.clusters.HasMembers() && !f.clusters.Settled(now) {
 		// Which members export it, and where, is not known yet.
 		f.count(ctx, cs.Federation, levelNone)
 		return dns.RcodeServerFailure, errUnsettled

@@ -37,7 +37,7 @@ func newMCSCluster(t *testing.T, name string, nodes federation.Nodes, id string,
 	if err := metav1.AddMetaToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	var metaObjs []runtime.Object
+	metaObjs := make([]runtime.Object, 0, len(exported))
 	for _, e := range exported {
 		metaObjs = append(metaObjs, &metav1.PartialObjectMetadata{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "multicluster.x-k8s.io/v1alpha1", Kind: "ServiceExport"},

@@ -173,13 +173,13 @@ func TestChasedNXDOMAIN(t *testing.T) {
 func TestNotFederatedGoesNext(t *testing.T) {
 	fx := newFixture(t, topo, "")
 	for _, q := range []string{
-		"web.ns.svc.cluster.local.",                  // an ordinary service
-		"web.ns.unknown.svc.cluster.local.",          // not a configured federation
-		"myfed.svc.cluster.local.",                   // too few labels
-		"x.web.ns.myfed.svc.cluster.local.",          // too many
-		"1web.ns.myfed.svc.cluster.local.",           // service not a DNS-1035 label
-		"_http.web.ns.myfed.svc.cluster.local.",       // a port label without its protocol
-		"web.ns.myfed.svc.example.org.",              // not under the zone
+		"web.ns.svc.cluster.local.",             // an ordinary service
+		"web.ns.unknown.svc.cluster.local.",     // not a configured federation
+		"myfed.svc.cluster.local.",              // too few labels
+		"x.web.ns.myfed.svc.cluster.local.",     // too many
+		"1web.ns.myfed.svc.cluster.local.",      // service not a DNS-1035 label
+		"_http.web.ns.myfed.svc.cluster.local.", // a port label without its protocol
+		"web.ns.myfed.svc.example.org.",         // not under the zone
 	} {
 		_, rcode, _ := fx.ask(q, dns.TypeA)
 		if rcode != dns.RcodeNotImplemented {

@@ -6,8 +6,12 @@
 package test
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
+	"strings"
+	"time"
 	"path/filepath"
 	"testing"
 
@@ -22,7 +26,27 @@ var bed *testbed.Bed
 var coredns string
 
 func TestMain(m *testing.M) {
+	if name := os.Getenv(goResolveEnv); name != "" {
+		os.Exit(goResolve(name))
+	}
 	os.Exit(run(m))
+}
+
+// goResolveEnv makes the test binary a client of Go's own resolver: it
+// resolves the name the variable holds, prints the addresses and exits
+// (expectGoResolver).
+const goResolveEnv = "FEDERATION_GO_RESOLVE"
+
+func goResolve(name string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	addrs, err := (&net.Resolver{PreferGo: true}).LookupHost(ctx, name)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(strings.Join(addrs, "\n"))
+	return 0
 }
 
 func run(m *testing.M) int {

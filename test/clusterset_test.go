@@ -242,10 +242,21 @@ func TestClustersetNames(t *testing.T) {
 	// cs-imp: a ServiceImport with a ClusterSetIP of an MCS data plane.
 	local.create(t, importsAlpha, serviceImport("cs-imp", "ClusterSetIP", "10.96.50.50"))
 
+	// The members are read with the member identity and exactly the
+	// roles of deploy/rbac.yaml and deploy/rbac-clusterset.yaml.
+	var members []string
+	for _, m := range []*mcsCluster{east, europe} {
+		for _, f := range []string{"rbac.yaml", "rbac-clusterset.yaml"} {
+			if _, err := m.Apply(filepath.Join("..", "deploy", f)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		kc := serviceAccountKubeconfig(t, m.Cluster, "federation-clusterset", "federation-dns", "federation-dns-clusterset")
+		members = append(members, memberLine(m.Name, kc))
+	}
 	s := startWith(t, serverConfig{
 		kubeconfig: local.Kubeconfig, zones: "cluster.local clusterset.local example.com", kubernetes: true,
-		block: []string{"ttl 5", "member " + localCluster + " local", memberLine("gce-us-east1", east.Kubeconfig),
-			memberLine("gce-europe-west1", europe.Kubeconfig), "clusterset myfederation"},
+		block: append([]string{"ttl 5", "member " + localCluster + " local", "clusterset myfederation"}, members...),
 	})
 	soa := "clusterset.local."
 	for _, row := range []struct {

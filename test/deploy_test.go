@@ -29,7 +29,7 @@ import (
 func TestManifestsApply(t *testing.T) {
 	c := bed.Cluster("gce-us-east1")
 	stored := map[string]*unstructured.Unstructured{}
-	for _, m := range []string{"rbac.yaml", "rbac-exported.yaml", "member.yaml", "coredns.yaml"} {
+	for _, m := range []string{"rbac.yaml", "rbac-exported.yaml", "rbac-clusterset.yaml", "member.yaml", "coredns.yaml"} {
 		objs, err := c.Apply(filepath.Join("..", "deploy", m))
 		if err != nil {
 			t.Fatal(err)
@@ -42,6 +42,7 @@ func TestManifestsApply(t *testing.T) {
 		"ClusterRole/federation-dns", "ClusterRoleBinding/federation-dns", "ServiceAccount/federation-member",
 		"ClusterRoleBinding/federation-member", "ServiceAccount/coredns", "ConfigMap/coredns",
 		"ClusterRole/federation-dns-exported", "ClusterRoleBinding/federation-dns-exported",
+		"ClusterRole/federation-dns-clusterset", "ClusterRoleBinding/federation-dns-clusterset",
 		"Deployment/coredns", "Service/kube-dns",
 	} {
 		if stored[want] == nil {
@@ -114,27 +115,31 @@ func keys(m map[string]*unstructured.Unstructured) []string {
 }
 
 // serviceAccountKubeconfig creates ServiceAccount kube-system/name in cluster
-// c, bound to the ClusterRole role, and writes a kubeconfig that
+// c, bound to the ClusterRoles roles, and writes a kubeconfig that
 // authenticates with a token of it.
-func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name, role string) string {
+func serviceAccountKubeconfig(t *testing.T, c *testbed.Cluster, name string, roles ...string) string {
 	t.Helper()
 	cx := t.Context()
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "kube-system"}}
 	if _, err := c.Client.CoreV1().ServiceAccounts("kube-system").Create(cx, sa, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: "kube-system"}},
-	}
-	if _, err := c.Client.RbacV1().ClusterRoleBindings().Create(cx, binding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		_ = c.Client.RbacV1().ClusterRoleBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
 		_ = c.Client.CoreV1().ServiceAccounts("kube-system").Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
+	for _, role := range roles {
+		binding := &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: name + "-" + role},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: "kube-system"}},
+		}
+		if _, err := c.Client.RbacV1().ClusterRoleBindings().Create(cx, binding, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = c.Client.RbacV1().ClusterRoleBindings().Delete(context.Background(), binding.Name, metav1.DeleteOptions{})
+		})
+	}
 	expiry := int64(3600)
 	tok, err := c.Client.CoreV1().ServiceAccounts("kube-system").CreateToken(cx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
 	if err != nil {

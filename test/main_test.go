@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
-	"time"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/federated-dns/federation/test/testbed"
 )

@@ -3,12 +3,14 @@ package federation
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coredns/caddy"
 	fed "github.com/federated-dns/federation/federation"
+	fedplugin "github.com/federated-dns/federation/plugin"
 )
 
 const kubeconfigYAML = `apiVersion: v1
@@ -161,6 +163,14 @@ func TestParse(t *testing.T) {
 		{"federation cluster.local example.com {\nkubeconfig " + kc + "\nmyfed example.com\n}", "Testfile:1 - Error during parsing: example.com. is among the ZONES as a federation DOMAIN, but no member is listed"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\nmember a " + kc + "\nmember b " + kc + "\n}", "Testfile:5 - Error during parsing: member b: reaches the cluster of member a"},
 		{"federation {\nkubeconfig " + kc + "\nmyfed " + strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 56) + ".com\n}", "is not a hostname of at least two labels"},
+		// The clusterset names (SPEC 12).
+		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\n}", ""},
+		{"federation cluster.local mcs.example.org {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed mcs.example.org\n}", ""},
+		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset other\n}", "Testfile:4 - Error during parsing: clusterset: no federation is called \"other\""},
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\n}", "Testfile:4 - Error during parsing: clusterset: zone clusterset.local. is not among the plugin's zones"},
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed cluster.local\n}", "clusterset: zone cluster.local. overlaps Kubernetes' cluster zone"},
+		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset\n}", "Testfile:4 - Error during parsing: Wrong argument count"},
+		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\nclusterset myfed\n}", "property 'clusterset' is given twice"},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},
 	}
@@ -289,5 +299,23 @@ func TestSetupNeedsAClusterConfig(t *testing.T) {
 	err := setup(c)
 	if err == nil || !strings.Contains(err.Error(), "plugin/federation: Testfile:3 - Error during parsing: no kubeconfig given and no in-cluster config") {
 		t.Errorf("Expected a clear error without kubeconfig, got %v", err)
+	}
+}
+
+// TestParseClusterset: the clusterset zone answers the MCS names, not
+// federated names: it leaves the cluster zones (SPEC 12).
+func TestParseClusterset(t *testing.T) {
+	kc := writeKubeconfig(t)
+	c := caddy.NewTestController("dns", "federation cluster.local clusterset.local {\nkubeconfig "+kc+"\nmyfed example.com\nclusterset myfed\n}")
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fedplugin.Clusterset{Federation: "myfed", Zone: "clusterset.local."}
+	if cfg.answers.Clusterset != want {
+		t.Errorf("Expected clusterset %+v, got %+v", want, cfg.answers.Clusterset)
+	}
+	if !slices.Equal(cfg.answers.Zones, []string{"cluster.local."}) {
+		t.Errorf("Expected the cluster zones [cluster.local.], got %v", cfg.answers.Zones)
 	}
 }

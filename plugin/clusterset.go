@@ -2,7 +2,9 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/coredns/coredns/plugin/pkg/dnsutil"
@@ -19,6 +21,11 @@ const dnsVersion = "1.0.0"
 // serveClusterset answers a name under the clusterset zone (SPEC 12).
 func (f *Federation) serveClusterset(ctx context.Context, state request.Request) (int, error) {
 	zone := f.cfg.Clusterset.Zone
+	if f.cfg.Explain && state.QType() == dns.TypeTXT && strings.HasPrefix(state.Name(), explainLabel) {
+		if n := federation.ParseClustersetName(strings.TrimPrefix(state.Name(), explainLabel), zone); n.Kind == federation.ClustersetService {
+			return f.writeExplain(state, f.explainClusterset(n, state.W))
+		}
+	}
 	n := federation.ParseClustersetName(state.Name(), zone)
 	if (n.Kind == federation.ClustersetService || n.Kind == federation.ClustersetEndpoint) && !f.clusters.LocalSynced() {
 		f.count(ctx, f.cfg.Clusterset.Federation, levelNone)
@@ -60,69 +67,111 @@ func (f *Federation) writeClusterset(m *dns.Msg, state request.Request) (int, er
 	return dns.RcodeSuccess, nil
 }
 
-// serveClustersetService answers [_<port>._<proto>.]<svc>.<ns>.svc.<zone>:
-// a local ServiceImport's IPs; else, for a ClusterSetIP service, the
-// decision of the federated name; for a headless one the ready addresses
-// of the nearest level's exporting clusters (SPEC 12).
-func (f *Federation) serveClustersetService(ctx context.Context, state request.Request, n federation.ClustersetName, m *dns.Msg) (int, error) {
+// clustersetPath is the way a clusterset service name is answered.
+type clustersetPath int
+
+const (
+	// csImport: the local ServiceImport's ClusterSetIPs.
+	csImport clustersetPath = iota
+	// csFederated: a ClusterSetIP service, answered as its federated name.
+	csFederated
+	// csHeadless: the ready endpoints of the nearest exporting clusters.
+	csHeadless
+	// csNowhere: exported nowhere, or no ready endpoint anywhere: NXDOMAIN.
+	csNowhere
+	// csServfail: which members export it is not known yet.
+	csServfail
+)
+
+// String is the path's name in explain.
+func (p clustersetPath) String() string {
+	return [...]string{"import", "federated", "headless", "nxdomain", "servfail"}[p]
+}
+
+// clustersetDecision is how a clusterset service name is answered, as
+// plain data: what serveClusterset writes and explain tells. A ClusterSetIP
+// service's is the decision of its federated name (fed).
+type clustersetDecision struct {
+	path      clustersetPath
+	imp       federation.Import
+	fed       decision
+	exporters []Exporter
+	chosen    []Exporter // the exporters that answer a headless service
+	level     string     // the level label of the resolutions metric
+	why       string
+}
+
+// decideClusterset decides the answer of the clusterset service name n
+// for the client that asked through w (SPEC 12).
+func (f *Federation) decideClusterset(n federation.ClustersetName, w dns.ResponseWriter, now time.Time) clustersetDecision {
 	cs := f.cfg.Clusterset
-	self := dnsutil.Join(n.Service, n.Namespace, "svc", cs.Zone)
-	qtype := state.QType()
 	if imp, ok := f.clusters.Import(n.Namespace, n.Service); ok && len(imp.IPs) > 0 {
-		// An MCS data plane gives the service its ClusterSetIPs.
-		if n.Port == (federation.PortLabels{}) && qtype != dns.TypeSRV {
-			m.Answer = addressRecords(f, owner(state), qtype, imp.IPs)
-		} else {
-			f.writeSRV(m, owner(state), qtype, n.Port, imp.Ports, []srvTarget{{name: self, addrs: imp.IPs}})
-		}
-		f.count(ctx, cs.Federation, levelLocal)
-		return f.writeClusterset(m, state)
+		return clustersetDecision{path: csImport, imp: imp, level: levelLocal, why: "a local ServiceImport has ClusterSetIPs"}
 	}
-	now := time.Now()
 	local := f.clusters.Local(n.Namespace, n.Service)
 	if (!local.Exported || !local.Shard.Healthy) && f.clusters.HasMembers() && !f.clusters.Settled(now) {
-		// Which members export it, and where, is not known yet.
-		f.count(ctx, cs.Federation, levelNone)
+		return clustersetDecision{path: csServfail, level: levelNone, why: "the members' exports are not all known yet"}
+	}
+	c := clustersetDecision{exporters: f.clusters.Exporters(n.Namespace, n.Service, local, now)}
+	switch {
+	case len(c.exporters) == 0:
+		c.path, c.level, c.why = csNowhere, levelNone, "no cluster of the clusterset exports it"
+	case c.exporters[0].View.Shard.Kind == federation.Headless:
+		c.path, c.why = csHeadless, "the ready endpoints of the nearest exporting clusters"
+		if c.chosen, c.level = f.nearestExporters(w, c.exporters); len(c.chosen) == 0 {
+			c.path, c.why = csNowhere, "no exporting cluster has a ready endpoint within the scope"
+		}
+	default:
+		// A ClusterSetIP service: the federated name's decision, the
+		// local shard counting only while it is exported.
+		if !local.Exported {
+			local = federation.View{Shard: federation.Shard{Kind: federation.Missing}}
+		}
+		d := decision{name: federation.ServiceName{Service: n.Service, Namespace: n.Namespace, Federation: cs.Federation}, port: n.Port,
+			self: dnsutil.Join(n.Service, n.Namespace, "svc", cs.Zone), domain: f.cfg.Federations[cs.Federation]}
+		c.path, c.fed, c.why = csFederated, f.decideService(d, local, w, now), "a ClusterSetIP service: as its federated name"
+		c.level = c.fed.metricLevel()
+	}
+	return c
+}
+
+// serveClustersetService answers [_<port>._<proto>.]<svc>.<ns>.svc.<zone>
+// as decideClusterset decides (SPEC 12).
+func (f *Federation) serveClustersetService(ctx context.Context, state request.Request, n federation.ClustersetName, m *dns.Msg) (int, error) {
+	cs := f.cfg.Clusterset
+	c := f.decideClusterset(n, state.W, time.Now())
+	if c.path == csFederated {
+		return f.answer(ctx, state, cs.Zone, c.fed)
+	}
+	f.count(ctx, cs.Federation, c.level)
+	qtype := state.QType()
+	switch c.path {
+	case csServfail:
 		return dns.RcodeServerFailure, errUnsettled
+	case csNowhere:
+		m.Rcode = dns.RcodeNameError
+	case csImport:
+		if n.Port == (federation.PortLabels{}) && qtype != dns.TypeSRV {
+			m.Answer = addressRecords(f, owner(state), qtype, c.imp.IPs)
+		} else {
+			self := dnsutil.Join(n.Service, n.Namespace, "svc", cs.Zone)
+			f.writeSRV(m, owner(state), qtype, n.Port, c.imp.Ports, []srvTarget{{name: self, addrs: c.imp.IPs}})
+		}
+	case csHeadless:
+		f.writeHeadless(m, state, n, c.chosen)
 	}
-	exporters := f.clusters.Exporters(n.Namespace, n.Service, local, now)
-	if len(exporters) == 0 {
-		m.Rcode = dns.RcodeNameError // exported nowhere
-		f.count(ctx, cs.Federation, levelNone)
-		return f.writeClusterset(m, state)
-	}
-	if exporters[0].View.Shard.Kind == federation.Headless {
-		level := f.writeHeadless(m, state, n, exporters)
-		f.count(ctx, cs.Federation, level)
-		return f.writeClusterset(m, state)
-	}
-	// A ClusterSetIP service: the federated name's decision, the local
-	// shard counting only while it is exported.
-	if !local.Exported {
-		local = federation.View{Shard: federation.Shard{Kind: federation.Missing}}
-	}
-	name := federation.ServiceName{Service: n.Service, Namespace: n.Namespace, Federation: cs.Federation}
-	d := decision{name: name, port: n.Port, self: self, domain: f.cfg.Federations[cs.Federation]}
-	return f.answer(ctx, state, cs.Zone, f.decideService(d, local, state.W, now))
+	return f.writeClusterset(m, state)
 }
 
 // writeHeadless answers a headless service's clusterset name from the
-// ready endpoints of the nearest level's exporting clusters: the local
-// cluster's when it has any, else those of the client's zone, region, or
-// anywhere, as far as the services' scope lets the walk go. It returns
-// the level answered, for the metrics.
-func (f *Federation) writeHeadless(m *dns.Msg, state request.Request, n federation.ClustersetName, exporters []Exporter) string {
-	chosen, level := f.nearestExporters(state, exporters)
-	if len(chosen) == 0 {
-		m.Rcode = dns.RcodeNameError
-		return levelNone
-	}
+// ready endpoints of the chosen exporting clusters (SPEC 12, 12.1).
+func (f *Federation) writeHeadless(m *dns.Msg, state request.Request, n federation.ClustersetName, chosen []Exporter) {
 	qtype := state.QType()
 	if n.Port == (federation.PortLabels{}) && qtype != dns.TypeSRV {
 		for _, e := range chosen {
 			m.Answer = append(m.Answer, addressRecords(f, owner(state), qtype, e.View.Shard.Addresses)...)
 		}
-		return level
+		return
 	}
 	var targets []srvTarget
 	var ports [][]federation.Port
@@ -133,14 +182,13 @@ func (f *Federation) writeHeadless(m *dns.Msg, state request.Request, n federati
 		ports = append(ports, e.View.Shard.Ports)
 	}
 	f.writeSRV(m, owner(state), qtype, n.Port, federation.MergePorts(ports...), targets)
-	return level
 }
 
 // nearestExporters returns the exporting clusters of a headless service
 // whose ready endpoints answer (SPEC 12): the local cluster when its shard
 // is healthy, else the members at the nearest level with a healthy shard
 // (federation.Route, the walk of federated names), and that level.
-func (f *Federation) nearestExporters(state request.Request, exporters []Exporter) ([]Exporter, string) {
+func (f *Federation) nearestExporters(w dns.ResponseWriter, exporters []Exporter) ([]Exporter, string) {
 	if e := exporters[0]; e.Local && e.View.Shard.Healthy && e.View.Shard.Kind == federation.Headless {
 		return exporters[:1], levelLocal
 	}
@@ -155,7 +203,7 @@ func (f *Federation) nearestExporters(state request.Request, exporters []Exporte
 		healthy = append(healthy, e)
 		shards = append(shards, federation.PublishedShard{Cluster: e.ID, Region: e.View.Region, Zones: e.View.Zones})
 	}
-	topo, _, err := f.clientTopology(clientAddr(state.W))
+	topo, _, err := f.clientTopology(clientAddr(w))
 	if err != nil {
 		topo = federation.Topology{} // where the client is is unknown: the global level
 	}
@@ -199,4 +247,31 @@ func (f *Federation) writeEndpoint(m *dns.Msg, qtype uint16, owner string, n fed
 	}
 	m.Rcode = dns.RcodeNameError
 	return levelNone
+}
+
+// explainClusterset renders the decision of the clusterset service name n
+// for the client that asked through w: each exporting cluster, then, for
+// a ClusterSetIP service, its federated name's decision.
+func (f *Federation) explainClusterset(n federation.ClustersetName, w dns.ResponseWriter) []string {
+	now := time.Now()
+	c := f.decideClusterset(n, w, now)
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	add("clusterset of federation %s: %s/%s; caches synced %v", f.cfg.Clusterset.Federation, n.Namespace, n.Service, f.clusters.LocalSynced())
+	if c.path == csImport {
+		add("local ServiceImport: ClusterSetIPs %v", c.imp.IPs)
+	}
+	for _, e := range c.exporters {
+		s := e.View.Shard
+		add("exported by cluster %s (local %v): %s, healthy %v, region %s, zones %v, addresses %v", e.ID, e.Local, kindName(s.Kind), s.Healthy, e.View.Region, e.View.Zones, s.Addresses)
+	}
+	if c.path == csFederated {
+		lines = append(lines, f.explainLines(c.fed, w, now)...)
+	}
+	ids := make([]string, 0, len(c.chosen))
+	for _, e := range c.chosen {
+		ids = append(ids, e.ID)
+	}
+	add("clusterset answer: %s level=%s clusters=%v: %s", c.path, c.level, ids, c.why)
+	return lines
 }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,4 +229,52 @@ func TestFederatedSRV(t *testing.T) {
 	fx.expectNow(test.Case{Qname: "_http._tcp." + name, Qtype: dns.TypeCNAME, Authoritative: true,
 		Answer: []dns.RR{cnameTo("_http._tcp."+name, target)},
 	})
+}
+
+// TestClustersetExplainAndMetrics: explain tells a clusterset name's
+// decision, and each answer is counted under the clusterset's federation
+// at the level that answered.
+func TestClustersetExplainAndMetrics(t *testing.T) {
+	f, _, _ := newClustersetFixture(t)
+	f.cfg.Explain = true
+	fx := &fixture{t: t, f: f}
+	const z = "svc.clusterset.local."
+	count := func(level string) float64 { return counter(resolutions.WithLabelValues("", "myfed", level)) }
+	local, global, none := count(levelLocal), count(federation.LevelGlobal.String()), count(levelNone)
+	fx.ask("web.ns."+z, dns.TypeA)
+	fx.ask("db.ns."+z, dns.TypeA)
+	fx.ask("only-east.ns."+z, dns.TypeA)
+	fx.ask("lonely.ns."+z, dns.TypeA)
+	if got := count(levelLocal) - local; got != 2 {
+		t.Errorf("Expected 2 local resolutions, got %v", got)
+	}
+	if got := count(federation.LevelGlobal.String()) - global; got != 1 {
+		t.Errorf("Expected 1 global resolution, got %v", got)
+	}
+	if got := count(levelNone) - none; got != 1 {
+		t.Errorf("Expected 1 unanswered resolution, got %v", got)
+	}
+
+	for name, want := range map[string][]string{
+		"db.ns." + z:        {"exported by cluster here (local true): headless, healthy true", "exported by cluster east.reg (local false): headless", "clusterset answer: headless level=local clusters=[here]"},
+		"only-east.ns." + z: {"clusterset answer: headless level=global clusters=[east.reg]"},
+		"web.ns." + z:       {"local shard ns/web: ClusterIP, healthy true", "answer: local level=local", "clusterset answer: federated level=local"},
+		"imp.ns." + z:       {"local ServiceImport: ClusterSetIPs [10.9.9.9]", "clusterset answer: import level=local"},
+		"lonely.ns." + z:    {"clusterset answer: nxdomain level=none clusters=[]: no cluster of the clusterset exports it"},
+	} {
+		resp, _, err := fx.ask("_explain."+name, dns.TypeTXT)
+		if err != nil || resp == nil {
+			t.Fatalf("Expected an explanation of %s, got %v", name, err)
+		}
+		var text []string
+		for _, rr := range resp.Answer {
+			text = append(text, strings.Join(rr.(*dns.TXT).Txt, ""))
+		}
+		all := strings.Join(text, "\n")
+		for _, w := range want {
+			if !strings.Contains(all, w) {
+				t.Errorf("Expected the explanation of %s to say %q, got\n%s", name, w, all)
+			}
+		}
+	}
 }

@@ -38,6 +38,11 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 	if d.path == pathNext {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
 	}
+	return f.writeExplain(state, f.explainLines(d, state.W, now))
+}
+
+// explainLines renders the decision d for the client that asked through w.
+func (f *Federation) explainLines(d decision, w dns.ResponseWriter, now time.Time) []string {
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	n := d.name
@@ -57,9 +62,9 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 	case d.path != pathCNAME && (d.path != pathLocal || !d.shard.SameZone):
 		// The answer does not depend on the client's zone.
 	case d.clientNode != "":
-		add("client %s: on node %s, zone %s, region %s (SPEC 5.3)", clientAddr(state.W), d.clientNode, d.topo.Zone, d.topo.Region)
+		add("client %s: on node %s, zone %s, region %s (SPEC 5.3)", clientAddr(w), d.clientNode, d.topo.Zone, d.topo.Region)
 	default:
-		add("client %s: on no known node: the local topology", clientAddr(state.W))
+		add("client %s: on no known node: the local topology", clientAddr(w))
 	}
 	if p := d.shard.Policy; p.MinReady > 0 || len(p.PreferRegions) > 0 || d.scope != federation.LevelNone {
 		add("policy: min-ready %d, prefer-regions %v, scope %s (the narrowest of the local service's and the shards')", max(1, p.MinReady), p.PreferRegions, max(d.scope, federation.LevelGlobal))
@@ -84,7 +89,11 @@ func (f *Federation) serveExplain(ctx context.Context, state request.Request, qn
 		answer += " target=" + d.target
 	}
 	add("%s: %s", answer, d.why)
+	return lines
+}
 
+// writeExplain answers an _explain question with lines, a TXT record each.
+func (f *Federation) writeExplain(state request.Request, lines []string) (int, error) {
 	m := new(dns.Msg)
 	m.SetReply(state.Req)
 	m.Authoritative = true

@@ -244,7 +244,7 @@ func TestClustersetNames(t *testing.T) {
 
 	// The members are read with the member identity and exactly the
 	// roles of deploy/rbac.yaml and deploy/rbac-clusterset.yaml.
-	var members []string
+	members := make([]string, 0, 2)
 	for _, m := range []*mcsCluster{east, europe} {
 		for _, f := range []string{"rbac.yaml", "rbac-clusterset.yaml"} {
 			if _, err := m.Apply(filepath.Join("..", "deploy", f)); err != nil {
@@ -338,6 +338,7 @@ func TestClustersetNames(t *testing.T) {
 // cluster: every ClusterSetIP question with a ServiceImport, and every
 // headless question while the local cluster has no ready endpoint.
 func matchesStock(t *testing.T, s *server, local, east, europe *mcsCluster) {
+	t.Helper()
 	// st-hl: headless in us-east1 and europe-west1, none here: every
 	// exporting cluster answers (the global level).
 	headlessService(t, east.Cluster, "st-hl", "us-east1-b", endpoint{"h0", "10.20.1.1"}, endpoint{"h1", "10.20.1.2"})

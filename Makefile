@@ -21,7 +21,7 @@ deps-bench: deps
 	@hack/deps.sh dnsperf=dnsperf
 
 # Native Go fuzz targets, as package:target.
-FUZZ := .:FuzzParse ./federation:FuzzParseServiceName ./federation:FuzzParseDomainName \
+FUZZ := .:FuzzParse ./federation:FuzzParseServiceName ./federation:FuzzParseDomainName ./federation:FuzzParseClustersetName \
 	./federation:FuzzHierarchy ./plugin:FuzzServeDNS
 # Counts of executions, not durations: Go 1.26's fuzzing coordinator can
 # fail a target with "context deadline exceeded" when a -fuzztime duration

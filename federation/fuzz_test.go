@@ -135,3 +135,29 @@ func FuzzHierarchy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseClustersetName: a name parsed as a service or endpoint name is
+// exactly the name its parts spell, in lower case.
+func FuzzParseClustersetName(f *testing.F) {
+	for _, s := range []string{
+		"web.ns.svc.clusterset.local.", "_http._tcp.web.ns.svc.clusterset.local.", "db-0.east.reg.db.ns.svc.clusterset.local.",
+		"dns-version.clusterset.local.", "east.db.ns.svc.clusterset.local.", "clusterset.local.",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, qname string) {
+		n := ParseClustersetName(qname, "clusterset.local.")
+		var spelled string
+		switch n.Kind {
+		case ClustersetService:
+			spelled = n.Port.Prefix() + n.Service + "." + n.Namespace + ".svc.clusterset.local."
+		case ClustersetEndpoint:
+			spelled = n.Host + "." + n.Cluster + "." + n.Service + "." + n.Namespace + ".svc.clusterset.local."
+		default:
+			return
+		}
+		if spelled != strings.ToLower(qname) {
+			t.Fatalf("%q parsed as %+v, which spells %q", qname, n, spelled)
+		}
+	})
+}

@@ -26,6 +26,7 @@ func FuzzServeDNS(f *testing.F) {
 	fx.applySlice(endpointSlice("up", discoveryv1.AddressTypeIPv4, true, "10.1.0.1"))
 	fx.expect(test.Case{Qname: "up.ns.myfed.svc.cluster.local.", Qtype: dns.TypeA, Authoritative: true,
 		Answer: []dns.RR{test.A("up.ns.myfed.svc.cluster.local. 17 IN A 10.0.0.1")}})
+	fx.f.cfg.Clusterset = Clusterset{Federation: "myfed", Zone: "clusterset.local."}
 
 	for _, q := range []struct {
 		name  string
@@ -39,6 +40,11 @@ func FuzzServeDNS(f *testing.F) {
 		{"ns.dns.example.com.", dns.TypeA},
 		{"svc.example.com.", dns.TypeANY},
 		{`w\.eb.ns.myfed.svc.cluster.local.`, dns.TypeA},
+		{"_http._tcp.up.ns.myfed.svc.cluster.local.", dns.TypeSRV},
+		{"_http._tcp.web.ns.myfed.svc.us-east1-b.us-east1.example.com.", dns.TypeSRV},
+		{"up.ns.svc.clusterset.local.", dns.TypeSRV},
+		{"db-0.east.reg.up.ns.svc.clusterset.local.", dns.TypeA},
+		{"dns-version.clusterset.local.", dns.TypeTXT},
 	} {
 		m := new(dns.Msg)
 		m.SetQuestion(q.name, q.qtype)

@@ -21,6 +21,7 @@ import (
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/pkg/transport"
 	"github.com/coredns/coredns/plugin/pkg/upstream"
+	"github.com/coredns/coredns/plugin/transfer"
 	fed "github.com/federated-dns/federation/federation"
 	fedplugin "github.com/federated-dns/federation/plugin"
 
@@ -58,6 +59,11 @@ func setup(c *caddy.Controller) error {
 		if z, ahead := cacheAhead(dnsserver.GetConfig(c), dnsserver.Directives, zones); ahead {
 			return coreplugin.Error(pluginName, errAt(c, cfg.line, fmt.Sprintf("cache comes before federation in this build's plugin chain and would hold its answers for %s up to their TTL, delaying every failover: build with federation before cache (cmd/coredns does), or exclude the zone from it (disable success %s and disable denial %s in the cache block)", z, z, z)))
 		}
+		var notifier fedplugin.Notifier
+		if t, ok := dnsserver.GetConfig(c).Handler("transfer").(*transfer.Transfer); ok && t != nil {
+			notifier = t
+		}
+		f.SetTransfer(notifier, listenAddrs(dnsserver.GetConfig(c)))
 		f.Start()
 		if !f.WaitForSync(startupTimeout) {
 			log.Warning("starting server with unsynced Kubernetes API")
@@ -74,6 +80,21 @@ func setup(c *caddy.Controller) error {
 		return f
 	})
 	return nil
+}
+
+// listenAddrs are the addresses the server block listens on; none when
+// it listens on every address (or names an interface), whose name server
+// is then this host's addresses (SPEC 4.4).
+func listenAddrs(cfg *dnsserver.Config) []netip.Addr {
+	var addrs []netip.Addr
+	for _, h := range cfg.ListenHosts {
+		ip, err := netip.ParseAddr(h)
+		if err != nil || ip.IsUnspecified() {
+			return nil
+		}
+		addrs = append(addrs, ip.Unmap())
+	}
+	return addrs
 }
 
 // serverAddress is where this server block answers plain DNS on this host,

@@ -96,3 +96,6 @@ func (m *Member) ID() string {
 	}
 	return m.Name
 }
+
+// PublishedServices returns the member's Services with a published shard.
+func (m *Member) PublishedServices() []ServiceKey { return m.watch.PublishedServices() }

@@ -105,3 +105,19 @@ func hostname(s string) (string, bool) {
 	}
 	return s + ".", true
 }
+
+// ServiceKey names a Service by namespace and name.
+type ServiceKey struct{ Namespace, Name string }
+
+// PublishedServices returns the Services of the cluster that have a
+// published shard (SPEC 4.2).
+func (c *Cluster) PublishedServices() []ServiceKey {
+	var keys []ServiceKey
+	for _, obj := range c.services.GetStore().List() {
+		svc, ok := obj.(*service)
+		if ok && svc.loadBalancer && c.View(svc.namespace, svc.name).IsPublished {
+			keys = append(keys, ServiceKey{svc.namespace, svc.name})
+		}
+	}
+	return keys
+}

@@ -98,7 +98,7 @@ func (f *Federation) soa(zone string) dns.RR {
 		Hdr:     f.header(zone, dns.TypeSOA),
 		Ns:      nameServer(zone),
 		Mbox:    dnsutil.Join("hostmaster", zone),
-		Serial:  f.serial,
+		Serial:  f.serials.serialOf(zone),
 		Refresh: 7200,
 		Retry:   1800,
 		Expire:  86400,

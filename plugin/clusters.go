@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/federated-dns/federation/federation"
@@ -42,6 +44,10 @@ type Clusters interface {
 	Exporters(namespace, name string, local federation.View, now time.Time) []Exporter
 	// Import returns the local ServiceImport of namespace/name.
 	Import(namespace, name string) (federation.Import, bool)
+	// PublishedServices returns, sorted, the Services with a published
+	// shard in a member whose shards count at now: the names of the
+	// federation zone (SPEC 13.1).
+	PublishedServices(now time.Time) []federation.ServiceKey
 }
 
 // Exporter is a cluster that exports a Service to the clusterset, by its
@@ -162,4 +168,17 @@ func (w *watched) Exporters(namespace, name string, local federation.View, now t
 
 func (w *watched) Import(namespace, name string) (federation.Import, bool) {
 	return w.ws.Local.Import(namespace, name)
+}
+
+func (w *watched) PublishedServices(now time.Time) []federation.ServiceKey {
+	var keys []federation.ServiceKey
+	for _, m := range w.ws.Members {
+		if m.Usable(now) {
+			keys = append(keys, m.PublishedServices()...)
+		}
+	}
+	slices.SortFunc(keys, func(a, b federation.ServiceKey) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return slices.Compact(keys)
 }

@@ -12,6 +12,7 @@ package plugin
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -31,7 +32,9 @@ type Federation struct {
 	clusters Clusters
 	watchers *Watchers // what clusters reads, when it is the watches (New)
 	upstream Upstream
-	serial   uint32
+	serials  *serials
+	notifier Notifier     // sends NOTIFY of the federation zones (SetTransfer)
+	listen   []netip.Addr // what the server listens on, for transfers
 
 	warnings federation.OnceLog
 	// chainWarnings are the warnings of loops, keyed by names that tenants
@@ -40,6 +43,7 @@ type Federation struct {
 
 	memberWatches []*memberWatch
 	stopHostnames context.CancelFunc
+	stopZones     context.CancelFunc
 	background    sync.WaitGroup
 }
 
@@ -114,5 +118,5 @@ func New(cfg Config, w Watchers, upstream Upstream) *Federation {
 
 // newFederation returns the plugin reading the caches through clusters.
 func newFederation(cfg Config, clusters Clusters, upstream Upstream) *Federation {
-	return &Federation{cfg: cfg, clusters: clusters, upstream: upstream, serial: uint32(time.Now().Unix())} //nolint:gosec // the SOA serial wraps, as RFC 1982 serial arithmetic allows
+	return &Federation{cfg: cfg, clusters: clusters, upstream: upstream, serials: newSerials(time.Now())}
 }

@@ -18,7 +18,8 @@ import (
 // ServeDNS implements the plugin.Handler interface.
 func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
-	if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1 || state.QClass() != dns.ClassINET {
+	if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1 || state.QClass() != dns.ClassINET || isTransfer(state.QType()) {
+		// Zone transfers are the transfer plugin's, which asks Transfer.
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)
 	}
 	qname := state.Name()
@@ -37,6 +38,9 @@ func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.
 	}
 	return f.answer(ctx, state, zone, f.decide(qname, zone, w, time.Now()))
 }
+
+// isTransfer reports whether qtype asks for a zone transfer.
+func isTransfer(qtype uint16) bool { return qtype == dns.TypeAXFR || qtype == dns.TypeIXFR }
 
 // answer writes the answer decided by d (SPEC 3).
 func (f *Federation) answer(ctx context.Context, state request.Request, zone string, d decision) (int, error) {

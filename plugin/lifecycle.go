@@ -18,7 +18,7 @@ func (f *Federation) Start() {
 	local := &localWatch{c: w.Local}
 	f.memberWatches = nil
 	for _, m := range w.Members {
-		f.memberWatches = append(f.memberWatches, &memberWatch{m: m, hostnames: w.Hostnames})
+		f.memberWatches = append(f.memberWatches, &memberWatch{m: m, hostnames: w.Hostnames, onUpdate: f.kickZones})
 	}
 	holdSeries(f.seriesNames())
 	if w.Hostnames != nil {
@@ -29,6 +29,7 @@ func (f *Federation) Start() {
 			for _, mw := range mws {
 				mw.update()
 			}
+			f.kickZones()
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		f.stopHostnames = cancel
@@ -48,7 +49,14 @@ func (f *Federation) Start() {
 			for _, fn := range fns {
 				fn()
 			}
+			f.kickZones()
 		})
+	}
+	if len(f.cfg.Authority) > 0 {
+		// The federation zones' serials and NOTIFYs (SPEC 13.2).
+		ctx, cancel := context.WithCancel(context.Background())
+		f.stopZones = cancel
+		f.background.Go(func() { f.watchZones(ctx) })
 	}
 }
 
@@ -62,8 +70,11 @@ func (f *Federation) Stop() {
 	}
 	if f.stopHostnames != nil {
 		f.stopHostnames()
-		f.background.Wait()
 	}
+	if f.stopZones != nil {
+		f.stopZones()
+	}
+	f.background.Wait()
 	releaseSeries(f.seriesNames())
 }
 
@@ -111,6 +122,7 @@ func (w *localWatch) update() {
 type memberWatch struct {
 	m         *federation.Member
 	hostnames *Hostnames // nil: none resolved
+	onUpdate  func()     // called after each update (the zones' refresh)
 	mu        sync.Mutex
 	state     memberState
 	timer     *time.Timer // fires when the grace period ends
@@ -163,6 +175,9 @@ func (w *memberWatch) update() {
 		w.hostnames.Want(name, hostnames)
 	}
 	healthyShards.WithLabelValues(name).Set(float64(healthy))
+	if w.onUpdate != nil {
+		w.onUpdate()
+	}
 
 	if state == w.state {
 		return

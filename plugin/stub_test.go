@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/federated-dns/federation/federation"
@@ -73,4 +75,16 @@ func (s *stubClusters) Exporters(namespace, name string, _ federation.View, _ ti
 func (s *stubClusters) Import(namespace, name string) (federation.Import, bool) {
 	i, ok := s.imports[namespace+"/"+name]
 	return i, ok
+}
+
+func (s *stubClusters) PublishedServices(time.Time) []federation.ServiceKey {
+	keys := make([]federation.ServiceKey, 0, len(s.published))
+	for k := range s.published {
+		ns, name, _ := strings.Cut(k, "/")
+		keys = append(keys, federation.ServiceKey{Namespace: ns, Name: name})
+	}
+	slices.SortFunc(keys, func(a, b federation.ServiceKey) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	return keys
 }

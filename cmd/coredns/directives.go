@@ -22,3 +22,14 @@ func insertBefore(directives []string, name, anchor string) []string {
 	}
 	return out
 }
+
+// moveBefore returns directives with name moved directly before anchor,
+// unless it comes before it already; unchanged when either is absent.
+func moveBefore(directives []string, name, anchor string) []string {
+	i, j := slices.Index(directives, name), slices.Index(directives, anchor)
+	if i < 0 || j < 0 || i < j {
+		return directives
+	}
+	out := slices.Delete(slices.Clone(directives), i, i+1)
+	return insertBefore(out, name, anchor)
+}

@@ -1,7 +1,9 @@
 // Command coredns is CoreDNS with the federation plugin compiled in, placed
 // directly before the cache plugin in the plugin chain (and so before
 // kubernetes): its answers are computed from memory, and a cache in front
-// of them would hold a failover back for their TTL (SPEC 6.3).
+// of them would hold a failover back for their TTL (SPEC 6.3). The dnssec
+// plugin moves directly before it, so it signs the plugin's answers
+// (SPEC 13.3).
 package main
 
 import (
@@ -13,5 +15,6 @@ import (
 
 func main() {
 	dnsserver.Directives = insertBefore(dnsserver.Directives, "federation", anchor)
+	dnsserver.Directives = moveBefore(dnsserver.Directives, "dnssec", "federation")
 	coremain.Run()
 }

@@ -1,0 +1,154 @@
+package plugin
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coredns/coredns/plugin/transfer"
+	"github.com/federated-dns/federation/federation"
+
+	"github.com/miekg/dns"
+)
+
+// transferOf runs an AXFR (serial 0) or IXFR of zone and returns the
+// records written, each as its text.
+func transferOf(t *testing.T, f *Federation, zone string, serial uint32) []string {
+	t.Helper()
+	ch, err := f.Transfer(zone, serial)
+	if err != nil {
+		t.Fatalf("Transfer(%s, %d): %v", zone, serial, err)
+	}
+	var out []string
+	for rrs := range ch {
+		for _, rr := range rrs {
+			out = append(out, strings.ReplaceAll(rr.String(), "\t", " "))
+		}
+	}
+	return out
+}
+
+// TestTransferIsTheZoneAnswered: the zone transferred holds the SOA first
+// and last, the apex NS and its address, and every level name of the
+// known places as the plugin answers it: addresses and SRV where a level
+// has shards, the CNAME of the walk's first step where it has none, for
+// the bare name and each named port (SPEC 13.1).
+func TestTransferIsTheZoneAnswered(t *testing.T) {
+	east := published("east", "r2", "z2", "203.0.113.40")
+	east.Ports = []federation.Port{{Name: "http", Protocol: "tcp", Port: 80}}
+	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {east}}})
+	f.SetTransfer(nil, []netip.Addr{netip.MustParseAddr("127.0.0.1")})
+	serial := f.serials.serialOf("example.com.")
+	soa := "example.com. 17 IN SOA ns.dns.example.com. hostmaster.example.com. " + strconv.FormatUint(uint64(serial), 10) + " 7200 1800 86400 17"
+	want := []string{
+		soa,
+		"example.com. 17 IN NS ns.dns.example.com.",
+		"ns.dns.example.com. 17 IN A 127.0.0.1",
+		"web.ns.myfed.svc.example.com. 17 IN A 203.0.113.40",
+		"web.ns.myfed.svc.example.com. 17 IN SRV 0 100 80 web.ns.myfed.svc.example.com.",
+		"_http._tcp.web.ns.myfed.svc.example.com. 17 IN SRV 0 100 80 web.ns.myfed.svc.example.com.",
+		// The local place (z1, r1): no shard there.
+		"web.ns.myfed.svc.r1.example.com. 17 IN CNAME web.ns.myfed.svc.example.com.",
+		"_http._tcp.web.ns.myfed.svc.r1.example.com. 17 IN CNAME _http._tcp.web.ns.myfed.svc.example.com.",
+		"web.ns.myfed.svc.z1.r1.example.com. 17 IN CNAME web.ns.myfed.svc.r1.example.com.",
+		"_http._tcp.web.ns.myfed.svc.z1.r1.example.com. 17 IN CNAME _http._tcp.web.ns.myfed.svc.r1.example.com.",
+		// The shard's place.
+		"web.ns.myfed.svc.r2.example.com. 17 IN A 203.0.113.40",
+		"web.ns.myfed.svc.r2.example.com. 17 IN SRV 0 100 80 web.ns.myfed.svc.r2.example.com.",
+		"_http._tcp.web.ns.myfed.svc.r2.example.com. 17 IN SRV 0 100 80 web.ns.myfed.svc.r2.example.com.",
+		"web.ns.myfed.svc.z2.r2.example.com. 17 IN A 203.0.113.40",
+		"web.ns.myfed.svc.z2.r2.example.com. 17 IN SRV 0 100 80 web.ns.myfed.svc.z2.r2.example.com.",
+		"_http._tcp.web.ns.myfed.svc.z2.r2.example.com. 17 IN SRV 0 100 80 web.ns.myfed.svc.z2.r2.example.com.",
+		soa,
+	}
+	got := transferOf(t, f, "Example.COM.", 0)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Expected the zone\n%s\ngot\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+	// Every record is what the plugin answers for its name and type.
+	for _, line := range got[1 : len(got)-1] {
+		rr, err := dns.NewRR(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := rr.Header()
+		fx := &fixture{t: t, f: f}
+		resp, _, _ := fx.ask(h.Name, h.Rrtype)
+		if resp == nil || !slices.ContainsFunc(resp.Answer, func(a dns.RR) bool { return dns.IsDuplicate(a, rr) }) {
+			t.Errorf("Expected %s %s to answer %q, got %v", h.Name, dns.TypeToString[h.Rrtype], line, resp)
+		}
+	}
+	// An IXFR from the current serial: the SOA alone; from an older one,
+	// the whole zone.
+	if got := transferOf(t, f, "example.com.", serial); len(got) != 1 {
+		t.Errorf("Expected an up-to-date IXFR to get the SOA alone, got %v", got)
+	}
+	if got := transferOf(t, f, "example.com.", serial-1); len(got) != len(want) {
+		t.Errorf("Expected an older IXFR to get the whole zone, got %d records:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	if _, err := f.Transfer("example.org.", 0); err != transfer.ErrNotAuthoritative {
+		t.Errorf("Expected a zone not served to be refused as not authoritative, got %v", err)
+	}
+	f.clusters.(*stubClusters).unsettled = true
+	if _, err := f.Transfer("example.com.", 0); err == nil {
+		t.Error("Expected no transfer while the members' shards are not known")
+	}
+}
+
+// countingNotifier counts the NOTIFYs sent.
+type countingNotifier struct{ n atomic.Int32 }
+
+func (c *countingNotifier) Notify(string) error { c.n.Add(1); return nil }
+
+// TestSerialFollowsChanges: the serial moves on every change of the zone,
+// twice within one second too, never back across a restart, and each
+// change sends NOTIFY; a refresh that finds the same zone sends none
+// (SPEC 13.2).
+func TestSerialFollowsChanges(t *testing.T) {
+	caches := &stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {published("east", "r2", "z2", "203.0.113.40")}}}
+	f := tableFederation(caches)
+	n := &countingNotifier{}
+	f.SetTransfer(n, nil)
+	now := time.Unix(2_000_000_000, 0)
+	f.serials = newSerials(now)
+	notified := func(want int32) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for n.n.Load() != want && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if got := n.n.Load(); got != want {
+			t.Fatalf("Expected %d NOTIFYs, got %d", want, got)
+		}
+	}
+	f.refreshZones(now)
+	notified(1) // the first take announces the start serial
+	s0 := f.serials.serialOf("example.com.")
+	f.refreshZones(now)
+	if s := f.serials.serialOf("example.com."); s != s0 {
+		t.Errorf("Expected no new serial without a change, got %d after %d", s, s0)
+	}
+	caches.published["ns/web"] = []federation.PublishedShard{published("east", "r2", "z2", "203.0.113.41")}
+	f.refreshZones(now.Add(100 * time.Millisecond))
+	caches.published["ns/web"] = []federation.PublishedShard{published("east", "r2", "z2", "203.0.113.42")}
+	f.refreshZones(now.Add(200 * time.Millisecond))
+	s2 := f.serials.serialOf("example.com.")
+	if s2 != s0+2 {
+		t.Errorf("Expected two changes in one second to give two serials, %d then %d", s0, s2)
+	}
+	notified(3)
+	// A restart a second later starts at the clock: not lower.
+	if restarted := newSerials(now.Add(time.Second)); serialBefore(restarted.serialOf("example.com."), s2) {
+		t.Errorf("Expected a restart not to lower the serial %d, got %d", s2, restarted.serialOf("example.com."))
+	}
+	// After a quiet spell the serial catches up with the clock.
+	caches.published["ns/web"] = nil
+	f.refreshZones(now.Add(time.Hour))
+	if s := f.serials.serialOf("example.com."); s != clockSerial(now.Add(time.Hour)) {
+		t.Errorf("Expected the serial of the clock, got %d", s)
+	}
+}

@@ -56,6 +56,9 @@ func setup(c *caddy.Controller) error {
 
 	c.OnStartup(func() error {
 		zones := append(slices.Clone(cfg.answers.Zones), cfg.answers.Authority...)
+		if z := cfg.answers.Clusterset.Zone; z != "" {
+			zones = append(zones, z)
+		}
 		if z, ahead := cacheAhead(dnsserver.GetConfig(c), dnsserver.Directives, zones); ahead {
 			return coreplugin.Error(pluginName, errAt(c, cfg.line, fmt.Sprintf("cache comes before federation in this build's plugin chain and would hold its answers for %s up to their TTL, delaying every failover: build with federation before cache (cmd/coredns does), or exclude the zone from it (disable success %s and disable denial %s in the cache block)", z, z, z)))
 		}
@@ -333,8 +336,10 @@ func (cfg *config) setClusterset() error {
 	if _, ok := f.Federations[name]; !ok {
 		return fmt.Errorf("no federation is called %q", name)
 	}
-	if dns.IsSubDomain(zone, clusterDomain) || dns.IsSubDomain(clusterDomain, zone) {
-		return fmt.Errorf("zone %s overlaps Kubernetes' cluster zone %s, whose answers the clusterset names must not change", zone, clusterDomain)
+	for _, z := range append([]string{clusterDomain}, f.Zones...) {
+		if (z != zone || z == clusterDomain) && (dns.IsSubDomain(zone, z) || dns.IsSubDomain(z, zone)) {
+			return fmt.Errorf("zone %s overlaps the cluster zone %s, whose answers the clusterset names must not change", zone, z)
+		}
 	}
 	if !slices.Contains(f.Zones, zone) {
 		return fmt.Errorf("zone %s is not among the plugin's zones (%s): add it to the federation line or the server block", zone, strings.Join(append(f.Zones, f.Authority...), " "))

@@ -168,8 +168,10 @@ func TestParse(t *testing.T) {
 		{"federation cluster.local mcs.example.org {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed mcs.example.org\n}", ""},
 		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset other\n}", "Testfile:4 - Error during parsing: clusterset: no federation is called \"other\""},
 		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\n}", "Testfile:4 - Error during parsing: clusterset: zone clusterset.local. is not among the plugin's zones"},
-		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed cluster.local\n}", "clusterset: zone cluster.local. overlaps Kubernetes' cluster zone"},
+		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed cluster.local\n}", "clusterset: zone cluster.local. overlaps the cluster zone cluster.local."},
 		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset\n}", "Testfile:4 - Error during parsing: Wrong argument count"},
+		{"federation k8s.local mcs.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed local\n}", "clusterset: zone local. overlaps the cluster zone"},
+		{"federation k8s.local mcs.k8s.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed mcs.k8s.local\n}", "clusterset: zone mcs.k8s.local. overlaps the cluster zone k8s.local."},
 		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\nclusterset myfed\n}", "property 'clusterset' is given twice"},
 		// One block only.
 		{"federation {\nkubeconfig " + kc + "\nmyfed example.com\n}\nfederation {\nkubeconfig " + kc + "\nmyfed example.com\n}", "this plugin"},

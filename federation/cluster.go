@@ -42,11 +42,16 @@ type Cluster struct {
 	badAnnotations OnceLog
 
 	contact contact
-	probe   func(context.Context) error // nil without a real API (unit tests)
-	kick    chan struct{}               // a change that notify should hear of
-	synced  atomic.Bool                 // latched: the caches have synced once
-	started atomic.Int64                // unix nanoseconds of Start, 0 before
-	changes atomic.Int64                // unix nanoseconds of the last change
+	// optional is the contact of what only the clusterset names read (the
+	// ClusterProperty, ServiceImports, and ServiceExports unless shards are
+	// exported Services): its failures are logged, not the cluster's, so a
+	// member whose role lacks them keeps its shards (SPEC 12.2).
+	optional contact
+	probe    func(context.Context) error // nil without a real API (unit tests)
+	kick     chan struct{}               // a change that notify should hear of
+	synced   atomic.Bool                 // latched: the caches have synced once
+	started  atomic.Int64                // unix nanoseconds of Start, 0 before
+	changes  atomic.Int64                // unix nanoseconds of the last change
 
 	views memo[serviceKey, View]
 	// clients maps client addresses to Nodes (Nodes.Clients).
@@ -89,7 +94,11 @@ func NewCluster(name string, client kubernetes.Interface, nodes Nodes, opts Opti
 		slices.Watch, &c.contact, selected))
 	c.exportedOnly = opts.Exported
 	if (opts.Exported || opts.Clusterset) && opts.Metadata != nil {
-		c.exports = c.informer("serviceexports", &metav1.PartialObjectMetadata{}, toExport, nil, exportsListWatch(name, opts.Metadata, &c.contact))
+		ct := &c.optional
+		if opts.Exported {
+			ct = &c.contact // the shards themselves depend on them
+		}
+		c.exports = c.informerOf(ct, "serviceexports", &metav1.PartialObjectMetadata{}, toExport, nil, exportsListWatch(name, opts.Metadata, ct))
 	}
 	if opts.Clusterset && opts.Dynamic != nil {
 		c.watchClusterset(opts.Dynamic, opts.Imports)
@@ -154,11 +163,16 @@ func (c *Cluster) indexClients(old, now any) {
 }
 
 func (c *Cluster) informer(resource string, obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
+	return c.informerOf(&c.contact, resource, obj, transform, indexers, lw)
+}
+
+// informerOf is informer with the failures of its watches reported to ct.
+func (c *Cluster) informerOf(ct *contact, resource string, obj runtime.Object, transform cache.TransformFunc, indexers cache.Indexers, lw cache.ListerWatcher) cache.SharedIndexInformer {
 	i := cache.NewSharedIndexInformerWithOptions(lw, obj, cache.SharedIndexInformerOptions{Indexers: indexers})
 	// These fail only once the informer has started.
 	_ = i.SetTransform(transform)
 	_ = i.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		c.contact.watchError(resource, err)
+		ct.watchError(resource, err)
 	})
 	_, _ = i.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(any) { c.changed() },

@@ -20,6 +20,8 @@ const (
 	// ClustersetEndpoint is <hostname>.<clusterid>.<svc>.<ns>.svc.<zone>,
 	// the cluster id of one or two labels.
 	ClustersetEndpoint
+	// ClustersetNameServer is ns.dns.<zone>, the target of the apex NS.
+	ClustersetNameServer
 )
 
 // ClustersetName is a parsed name under the clusterset zone, in lower case.
@@ -81,8 +83,11 @@ func ParseClustersetName(qname, zone string) ClustersetName {
 		return ClustersetName{}
 	}
 	labels := strings.Split(rest, ".")
-	if len(labels) == 1 && labels[0] == "dns-version" {
+	switch rest {
+	case "dns-version":
 		return ClustersetName{Kind: ClustersetVersion}
+	case "ns.dns":
+		return ClustersetName{Kind: ClustersetNameServer}
 	}
 	port, labels, hasPort := CutPortLabels(labels)
 	n := len(labels)
@@ -90,7 +95,7 @@ func ParseClustersetName(qname, zone string) ClustersetName {
 		return ClustersetName{}
 	}
 	switch {
-	case n <= 2 && !hasPort:
+	case n == 1 && !hasPort, n == 2 && !hasPort && IsDNS1123Label(labels[0]):
 		return ClustersetName{Kind: ClustersetEmpty}
 	case n == 3:
 		if !IsDNS1035Label(labels[0]) || !IsDNS1123Label(labels[1]) {

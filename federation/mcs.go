@@ -112,15 +112,15 @@ func dynamicVersions(client dynamic.Interface, gvrs ...schema.GroupVersionResour
 // ServiceImports.
 func (c *Cluster) watchClusterset(client dynamic.Interface, imports bool) {
 	byName := fields.OneTermEqualSelector(metav1.ObjectNameField, ClusterIDProperty).String()
-	c.properties = c.informer("clusterproperties", &unstructured.Unstructured{}, toProperty, nil, optionalListWatch(c.name, optional{
+	c.properties = c.informerOf(&c.optional, "clusterproperties", &unstructured.Unstructured{}, toProperty, nil, optionalListWatch(c.name, optional{
 		resource: "clusterproperties", kind: "ClusterProperty", rbac: "deploy/rbac-clusterset.yaml", without: "its cluster id is its name in the Corefile",
 		versions: dynamicVersions(client, ClusterProperties),
-	}, &c.contact, func(o *metav1.ListOptions) { o.FieldSelector = byName }))
+	}, &c.optional, func(o *metav1.ListOptions) { o.FieldSelector = byName }))
 	if imports {
-		c.imports = c.informer("serviceimports", &unstructured.Unstructured{}, toImport, nil, optionalListWatch(c.name, optional{
+		c.imports = c.informerOf(&c.optional, "serviceimports", &unstructured.Unstructured{}, toImport, nil, optionalListWatch(c.name, optional{
 			resource: "serviceimports", kind: "ServiceImport", rbac: "deploy/rbac-clusterset.yaml", without: "clusterset names answer as federated names",
 			versions: dynamicVersions(client, ServiceImports, ServiceImportsBeta),
-		}, &c.contact, nil))
+		}, &c.optional, nil))
 	}
 }
 

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"testing"
@@ -12,7 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
 	clienttesting "k8s.io/client-go/testing"
@@ -152,4 +155,37 @@ func TestServiceExportsOfEitherVersion(t *testing.T) {
 		t.Fatal("Caches did not sync")
 	}
 	eventually(t, "the v1beta1 export", func() bool { return c.View("ns", "web").Exported })
+}
+
+// TestClustersetRoleMissingIsNoOutage: a cluster that refuses CoreDNS its
+// ClusterProperties, ServiceImports and ServiceExports (a role without
+// deploy/rbac-clusterset.yaml) still answers: its caches sync, its API
+// counts as answering, so a member keeps its shards, and its id is its
+// name (SPEC 12.2).
+func TestClustersetRoleMissingIsNoOutage(t *testing.T) {
+	scheme := metadatafake.NewTestScheme()
+	if err := metav1.AddMetaToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	forbidden := apierrors.NewForbidden(ClusterProperties.GroupResource(), "", errors.New("no role"))
+	meta := metadatafake.NewSimpleMetadataClient(scheme)
+	meta.PrependReactor("list", "*", func(clienttesting.Action) (bool, runtime.Object, error) { return true, nil, forbidden })
+	meta.PrependWatchReactor("*", func(clienttesting.Action) (bool, watch.Interface, error) { return true, nil, forbidden })
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		ClusterProperties: "ClusterPropertyList", ServiceImports: "ServiceImportList", ServiceImportsBeta: "ServiceImportList",
+	})
+	dyn.PrependReactor("list", "*", func(clienttesting.Action) (bool, runtime.Object, error) { return true, nil, forbidden })
+	dyn.PrependWatchReactor("*", func(clienttesting.Action) (bool, watch.Interface, error) { return true, nil, forbidden })
+	c := NewCluster("test", fake.NewClientset(), Nodes{}, Options{Clusterset: true, Imports: true, Metadata: meta, Dynamic: dyn})
+	c.Start(nil)
+	t.Cleanup(c.Stop)
+	if !c.WaitForSync(5 * time.Second) {
+		t.Fatal("Caches did not sync")
+	}
+	if since, err := c.Down(); !since.IsZero() {
+		t.Errorf("Expected the cluster's API to count as answering, got down since %v: %v", since, err)
+	}
+	if id := c.ID(); id != "" {
+		t.Errorf("Expected no id, got %q", id)
+	}
 }

@@ -45,6 +45,18 @@ type Shard struct {
 	hosts []string
 	// Ports are the Service's ports (its endpoints' for a headless one).
 	Ports []Port
+	// eports holds the ports of each of Addresses of a headless Service:
+	// those of its EndpointSlice, which may differ between slices.
+	eports [][]Port
+}
+
+// PortsOf returns the ports of the endpoint at Addresses[i]: its slice's
+// for a headless Service, else the Service's.
+func (s Shard) PortsOf(i int) []Port {
+	if i < len(s.eports) {
+		return s.eports[i]
+	}
+	return s.Ports
 }
 
 // Hostname returns the name of the endpoint at Addresses[i] (SPEC 12):
@@ -109,12 +121,13 @@ func newShard(svc *service, slices []*endpointSlice) Shard {
 	case ExternalName:
 		return Shard{Kind: ExternalName, Healthy: true, ExternalName: svc.externalName, Policy: svc.policy}
 	case Headless:
-		addrs, zones, hosts := readyAddresses(slices)
+		addrs, zones, hosts, eports := readyAddresses(slices)
 		var ports [][]Port
 		for _, s := range slices {
 			ports = append(ports, s.ports)
 		}
-		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: addrs, Policy: svc.policy, SameZone: svc.sameZone, zones: zones, hosts: hosts, Ports: MergePorts(ports...)}
+		return Shard{Kind: Headless, Healthy: len(addrs) > 0 && readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: addrs, Policy: svc.policy, SameZone: svc.sameZone,
+			zones: zones, hosts: hosts, Ports: MergePorts(ports...), eports: eports}
 	}
 	return Shard{Kind: ClusterIP, Healthy: readyEndpoints(slices) >= max(1, svc.policy.MinReady), Addresses: svc.clusterIPs, Policy: svc.policy, Ports: svc.ports}
 }
@@ -142,25 +155,27 @@ func readyEndpoints(slices []*endpointSlice) int {
 // readyAddresses returns the distinct IP addresses of ready endpoints,
 // sorted (IPv4 first): the cache lists the slices in no fixed order; and
 // the zone and hostname of each (of its first endpoint, should two slices
-// list it), the hostnames nil when no endpoint has one.
-func readyAddresses(endpointSlices []*endpointSlice) ([]netip.Addr, []unique.Handle[string], []string) {
+// list it), the hostnames nil when no endpoint has one, and the ports of
+// its slice.
+func readyAddresses(endpointSlices []*endpointSlice) ([]netip.Addr, []unique.Handle[string], []string, [][]Port) {
 	n, named := 0, false
 	for _, s := range endpointSlices {
 		n += len(s.addrs)
 		named = named || s.hosts != nil
 	}
 	if n == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	type endpoint struct {
-		addr netip.Addr
-		zone unique.Handle[string]
-		host string
+		addr  netip.Addr
+		zone  unique.Handle[string]
+		host  string
+		ports []Port
 	}
 	all := make([]endpoint, 0, n)
 	for _, s := range endpointSlices {
 		for i, a := range s.addrs {
-			e := endpoint{addr: a}
+			e := endpoint{addr: a, ports: s.ports}
 			if i < len(s.zones) {
 				e.zone = s.zones[i]
 			}
@@ -172,16 +187,16 @@ func readyAddresses(endpointSlices []*endpointSlice) ([]netip.Addr, []unique.Han
 	}
 	slices.SortStableFunc(all, func(a, b endpoint) int { return a.addr.Compare(b.addr) })
 	all = slices.CompactFunc(all, func(a, b endpoint) bool { return a.addr == b.addr })
-	addrs, zones := make([]netip.Addr, len(all)), make([]unique.Handle[string], len(all))
+	addrs, zones, ports := make([]netip.Addr, len(all)), make([]unique.Handle[string], len(all)), make([][]Port, len(all))
 	var hosts []string
 	if named {
 		hosts = make([]string, len(all))
 	}
 	for i, e := range all {
-		addrs[i], zones[i] = e.addr, e.zone
+		addrs[i], zones[i], ports[i] = e.addr, e.zone, e.ports
 		if named {
 			hosts[i] = e.host
 		}
 	}
-	return addrs, zones, hosts
+	return addrs, zones, hosts, ports
 }

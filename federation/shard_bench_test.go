@@ -22,11 +22,11 @@ func TestReadyAddresses(t *testing.T) {
 		{v6b, v4b, v6a, v4a}, // the cache's order is not fixed
 	}
 	for i, tc := range tests {
-		if got, _, _ := readyAddresses(cachedSlices(tc...)); !slices.Equal(got, want) {
+		if got, _, _, _ := readyAddresses(cachedSlices(tc...)); !slices.Equal(got, want) {
 			t.Errorf("Test %d: expected %v, got %v", i, want, got)
 		}
 	}
-	if got, _, _ := readyAddresses(nil); got != nil {
+	if got, _, _, _ := readyAddresses(nil); got != nil {
 		t.Errorf("Expected nil without slices, got %v", got)
 	}
 }
@@ -51,11 +51,11 @@ func BenchmarkReadyAddresses10000(b *testing.B) {
 		}
 	}
 	cached := cachedSlices(api...)
-	if got, _, _ := readyAddresses(cached); len(got) != 2*pods {
+	if got, _, _, _ := readyAddresses(cached); len(got) != 2*pods {
 		b.Fatalf("Expected %d addresses, got %d", 2*pods, len(got))
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _, _ = readyAddresses(cached)
+		_, _, _, _ = readyAddresses(cached)
 	}
 }

@@ -55,7 +55,10 @@ type Clusters interface {
 type Exporter struct {
 	ID    string
 	Local bool
-	View  federation.View
+	// Member is the cluster's member name, "" for a local cluster that is
+	// no member.
+	Member string
+	View   federation.View
 }
 
 // MemberState is what explain tells of a member.
@@ -145,16 +148,17 @@ func (w *watched) Members(namespace, name string, now time.Time) []MemberState {
 
 func (w *watched) Exporters(namespace, name string, local federation.View, now time.Time) []Exporter {
 	var out []Exporter
-	localID := w.ws.Local.ID()
+	localID, localMember := w.ws.Local.ID(), ""
 	for _, m := range w.ws.Members {
 		if m.Reads(w.ws.Local.Watch()) {
+			localMember = m.Name
 			if localID == "" {
 				localID = m.ID()
 			}
 			continue
 		}
 		if v := m.View(namespace, name); v.Exported && m.Usable(now) {
-			out = append(out, Exporter{ID: m.ID(), View: v})
+			out = append(out, Exporter{ID: m.ID(), Member: m.Name, View: v})
 		}
 	}
 	if !local.Exported {
@@ -163,7 +167,7 @@ func (w *watched) Exporters(namespace, name string, local federation.View, now t
 	if localID == "" {
 		localID = LocalLabel
 	}
-	return append([]Exporter{{ID: localID, Local: true, View: local}}, out...)
+	return append([]Exporter{{ID: localID, Local: true, Member: localMember, View: local}}, out...)
 }
 
 func (w *watched) Import(namespace, name string) (federation.Import, bool) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,11 +38,16 @@ func (f *Federation) serveClusterset(ctx context.Context, state request.Request)
 	qtype := state.QType()
 	switch n.Kind {
 	case federation.ClustersetApex:
-		if qtype == dns.TypeSOA {
+		switch qtype {
+		case dns.TypeSOA:
 			soa := f.soa(zone)
 			soa.Header().Name = owner(state)
 			m.Answer = []dns.RR{soa}
+		case dns.TypeNS:
+			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(zone)}}
 		}
+	case federation.ClustersetNameServer:
+		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.ClustersetVersion:
 		if qtype == dns.TypeTXT {
 			m.Answer = []dns.RR{&dns.TXT{Hdr: f.header(owner(state), dns.TypeTXT), Txt: []string{dnsVersion}}}
@@ -50,7 +56,14 @@ func (f *Federation) serveClusterset(ctx context.Context, state request.Request)
 	case federation.ClustersetService:
 		return f.serveClustersetService(ctx, state, n, m)
 	case federation.ClustersetEndpoint:
-		level := f.writeEndpoint(m, qtype, owner(state), n, time.Now())
+		now := time.Now()
+		level := f.writeEndpoint(m, qtype, owner(state), n, now)
+		if level == levelNone && f.clusters.HasMembers() && !f.clusters.Settled(now) {
+			// Not found, but not every member is known yet: no NXDOMAIN
+			// for a resolver to cache.
+			f.count(ctx, f.cfg.Clusterset.Federation, levelNone)
+			return dns.RcodeServerFailure, errUnsettled
+		}
 		f.count(ctx, f.cfg.Clusterset.Federation, level)
 	default:
 		m.Rcode = dns.RcodeNameError
@@ -127,8 +140,16 @@ func (f *Federation) decideClusterset(n federation.ClustersetName, w dns.Respons
 		if !local.Exported {
 			local = federation.View{Shard: federation.Shard{Kind: federation.Missing}}
 		}
+		// Only the exporting clusters' shards count: a cluster that does
+		// not export the service is not asked to serve it (SPEC 12).
+		only := map[string]bool{}
+		for _, e := range c.exporters {
+			if e.Member != "" {
+				only[e.Member] = true
+			}
+		}
 		d := decision{name: federation.ServiceName{Service: n.Service, Namespace: n.Namespace, Federation: cs.Federation}, port: n.Port,
-			self: dnsutil.Join(n.Service, n.Namespace, "svc", cs.Zone), domain: f.cfg.Federations[cs.Federation]}
+			self: dnsutil.Join(n.Service, n.Namespace, "svc", cs.Zone), domain: f.cfg.Federations[cs.Federation], only: only}
 		c.path, c.fed, c.why = csFederated, f.decideService(d, local, w, now), "a ClusterSetIP service: as its federated name"
 		c.level = c.fed.metricLevel()
 	}
@@ -168,9 +189,12 @@ func (f *Federation) serveClustersetService(ctx context.Context, state request.R
 func (f *Federation) writeHeadless(m *dns.Msg, state request.Request, n federation.ClustersetName, chosen []Exporter) {
 	qtype := state.QType()
 	if n.Port == (federation.PortLabels{}) && qtype != dns.TypeSRV {
+		var addrs []netip.Addr
 		for _, e := range chosen {
-			m.Answer = append(m.Answer, addressRecords(f, owner(state), qtype, e.View.Shard.Addresses)...)
+			addrs = append(addrs, e.View.Shard.Addresses...)
 		}
+		slices.SortFunc(addrs, netip.Addr.Compare)
+		m.Answer = addressRecords(f, owner(state), qtype, slices.Compact(addrs)) // clusters' pod ranges may overlap
 		return
 	}
 	var targets []srvTarget
@@ -203,11 +227,11 @@ func (f *Federation) nearestExporters(w dns.ResponseWriter, exporters []Exporter
 		healthy = append(healthy, e)
 		shards = append(shards, federation.PublishedShard{Cluster: e.ID, Region: e.View.Region, Zones: e.View.Zones})
 	}
+	level, region, found := federation.LevelGlobal, "", len(shards) > 0 && scope.Within(federation.LevelGlobal)
 	topo, _, err := f.clientTopology(clientAddr(w))
-	if err != nil {
-		topo = federation.Topology{} // where the client is is unknown: the global level
-	}
-	level, region, found := federation.Route(shards, topo.Zone, topo.Region, exporters[0].View.Shard.Policy.PreferRegions, scope)
+	if err == nil {
+		level, region, found = federation.Route(shards, topo.Zone, topo.Region, exporters[0].View.Shard.Policy.PreferRegions, scope)
+	} // else where the client is is unknown: the global level, as far as the scope lets it
 	if !found {
 		return nil, levelNone
 	}
@@ -225,7 +249,15 @@ func (f *Federation) nearestExporters(w dns.ResponseWriter, exporters []Exporter
 // the level answered (local or global), for the metrics.
 func (f *Federation) writeEndpoint(m *dns.Msg, qtype uint16, owner string, n federation.ClustersetName, now time.Time) string {
 	local := f.clusters.Local(n.Namespace, n.Service)
-	for _, e := range f.clusters.Exporters(n.Namespace, n.Service, local, now) {
+	exporters := f.clusters.Exporters(n.Namespace, n.Service, local, now)
+	for _, e := range exporters {
+		if e.ID == n.Host+"."+n.Cluster {
+			// <clusterid>.<svc>.<ns> of a two-label id: reserved (SPEC 12).
+			m.Rcode = dns.RcodeNameError
+			return levelNone
+		}
+	}
+	for _, e := range exporters {
 		s := e.View.Shard
 		if e.ID != n.Cluster || s.Kind != federation.Headless {
 			continue
@@ -237,7 +269,7 @@ func (f *Federation) writeEndpoint(m *dns.Msg, qtype uint16, owner string, n fed
 			}
 		}
 		if len(addrs) == 0 {
-			break
+			continue // another cluster of that id (ids should be unique)
 		}
 		m.Answer = addressRecords(f, owner, qtype, addrs)
 		if e.Local {

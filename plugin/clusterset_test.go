@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -277,4 +278,96 @@ func TestClustersetExplainAndMetrics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stubClusterset is the plugin with clusterset myfed over stub caches.
+func stubClusterset(caches *stubClusters) *Federation {
+	f := tableFederation(caches)
+	f.cfg.Clusterset = Clusterset{Federation: "myfed", Zone: "clusterset.local."}
+	return f
+}
+
+// TestClustersetPaths: the answers of SPEC 12 that depend on the members'
+// state and on who exports: SERVFAIL while they settle, a failover CNAME
+// that counts only the exporting members' shards, SRV of a ServiceImport.
+func TestClustersetPaths(t *testing.T) {
+	const z = "svc.clusterset.local."
+	web := "web.ns." + z
+	east, west := published("east", "r2", "z2", "203.0.113.40"), published("west", "r3", "z3", "203.0.113.50")
+	exporter := func(member string) Exporter {
+		return Exporter{ID: member, Member: member, View: federation.View{Exported: true, Shard: healthy("10.9.0.1")}}
+	}
+	for _, tc := range []struct {
+		name   string
+		caches *stubClusters
+		q      test.Case
+		rcode  int // returned with nothing written
+	}{
+		{"members settling", &stubClusters{members: []string{"east"}, unsettled: true},
+			test.Case{Qname: web, Qtype: dns.TypeA}, dns.RcodeServerFailure},
+		{"endpoint name while members settle", &stubClusters{members: []string{"east"}, unsettled: true},
+			test.Case{Qname: "db-0.east.db.ns." + z, Qtype: dns.TypeA}, dns.RcodeServerFailure},
+		{"failover to the exporting member only", &stubClusters{members: []string{"east", "west"},
+			local:     map[string]federation.Shard{"ns/web": {Kind: federation.ClusterIP}},
+			exported:  map[string]bool{"ns/web": true},
+			published: map[string][]federation.PublishedShard{"ns/web": {east, west}},
+			exporters: map[string][]Exporter{"ns/web": {{ID: "here", Local: true, View: federation.View{Exported: true, Shard: federation.Shard{Kind: federation.ClusterIP}}}, exporter("west")}}},
+			test.Case{Qname: web, Qtype: dns.TypeA, Answer: []dns.RR{
+				test.A("web.ns.myfed.svc.example.com. 17 IN A 203.0.113.50"), cnameTo(web, "web.ns.myfed.svc.example.com."),
+			}}, 0},
+		{"no exporting member has a shard", &stubClusters{members: []string{"east"},
+			local:     map[string]federation.Shard{"ns/web": {Kind: federation.ClusterIP}},
+			exported:  map[string]bool{"ns/web": true},
+			published: map[string][]federation.PublishedShard{"ns/web": {east}},
+			exporters: map[string][]Exporter{"ns/web": {{ID: "here", Local: true, View: federation.View{Exported: true, Shard: federation.Shard{Kind: federation.ClusterIP}}}}}},
+			test.Case{Qname: web, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Answer: []dns.RR{cnameTo(web, "web.ns.myfed.svc.example.com.")}, Ns: []dns.RR{exampleSOA}}, 0},
+		{"SRV of a ServiceImport", &stubClusters{imports: map[string]federation.Import{"ns/web": {
+			IPs: []netip.Addr{netip.MustParseAddr("10.96.0.9")}, Ports: []federation.Port{{Name: "http", Protocol: "tcp", Port: 80}}}}},
+			test.Case{Qname: "_http._tcp." + web, Qtype: dns.TypeSRV, Answer: []dns.RR{test.SRV("_http._tcp." + web + " 17 IN SRV 0 100 80 " + web)},
+				Extra: []dns.RR{test.A(web + " 17 IN A 10.96.0.9")}}, 0},
+		{"the apex NS", &stubClusters{}, test.Case{Qname: "clusterset.local.", Qtype: dns.TypeNS,
+			Answer: []dns.RR{test.NS("clusterset.local. 17 IN NS ns.dns.clusterset.local.")}}, 0},
+	} {
+		f := stubClusterset(tc.caches)
+		fx := &fixture{t: t, f: f}
+		resp, rcode, _ := fx.ask(tc.q.Qname, tc.q.Qtype)
+		if tc.rcode != 0 {
+			if resp != nil || rcode != tc.rcode {
+				t.Errorf("%s: expected rcode %s with nothing written, got %s %v", tc.name, dns.RcodeToString[tc.rcode], dns.RcodeToString[rcode], resp)
+			}
+			continue
+		}
+		tc.q.Authoritative = true
+		if resp == nil {
+			t.Errorf("%s: no answer (rcode %s)", tc.name, dns.RcodeToString[rcode])
+			continue
+		}
+		if err := check(resp, tc.q); err != nil {
+			t.Errorf("%s: %v\n%v", tc.name, err, resp)
+		}
+	}
+}
+
+// TestFederatedSRVAtLevels: a federated _port._proto name that fails over
+// into the plugin's own federation zone is answered there: the CNAME up
+// to the level with a shard, then its SRV records (SPEC 12.1).
+func TestFederatedSRVAtLevels(t *testing.T) {
+	east := published("east", "r2", "z2", "203.0.113.40")
+	east.Ports = []federation.Port{{Name: "http", Protocol: "tcp", Port: 80}, {Name: "dns", Protocol: "udp", Port: 53}}
+	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {east}}})
+	fx := &fixture{t: t, f: f}
+	name := "_http._tcp." + web
+	global := "_http._tcp.web.ns.myfed.svc.example.com."
+	fx.expectNow(test.Case{Qname: name, Qtype: dns.TypeSRV, Authoritative: true,
+		Answer: []dns.RR{cnameTo(name, global), test.SRV(global + " 17 IN SRV 0 100 80 web.ns.myfed.svc.example.com.")},
+		Extra:  []dns.RR{test.A("web.ns.myfed.svc.example.com. 17 IN A 203.0.113.40")},
+	})
+	fx.expectNow(test.Case{Qname: "_ftp._tcp.web.ns.myfed.svc.r2.example.com.", Qtype: dns.TypeSRV, Authoritative: true, Rcode: dns.RcodeNameError, Ns: []dns.RR{exampleSOA}})
+	fx.expectNow(test.Case{Qname: "web.ns.myfed.svc.r2.example.com.", Qtype: dns.TypeSRV, Authoritative: true,
+		Answer: []dns.RR{
+			test.SRV("web.ns.myfed.svc.r2.example.com. 17 IN SRV 0 50 53 web.ns.myfed.svc.r2.example.com."),
+			test.SRV("web.ns.myfed.svc.r2.example.com. 17 IN SRV 0 50 80 web.ns.myfed.svc.r2.example.com."),
+		},
+		Extra: []dns.RR{test.A("web.ns.myfed.svc.r2.example.com. 17 IN A 203.0.113.40")},
+	})
 }

@@ -78,8 +78,11 @@ type decision struct {
 	// and answersInProcess says the answer is written here, not chased.
 	inProcess bool
 	shards    []federation.PublishedShard
-	err       error // why, for pathServfail and a topology that is unknown
-	why       string
+	// only, when not nil, names the members whose shards count: those that
+	// export the service, for a clusterset name (SPEC 12).
+	only map[string]bool
+	err  error // why, for pathServfail and a topology that is unknown
+	why  string
 }
 
 // metricLevel is the decision's level label of the resolutions metric.
@@ -155,6 +158,9 @@ func (f *Federation) decideService(d decision, local federation.View, w dns.Resp
 		if known = f.clusters.Settled(now); known {
 			var scope federation.Level
 			d.shards, scope = f.clusters.Shards(name.Namespace, name.Service, local, now)
+			if d.only != nil {
+				d.shards = slices.DeleteFunc(slices.Clone(d.shards), func(s federation.PublishedShard) bool { return !d.only[s.Cluster] })
+			}
 			d.scope = federation.Narrowest(d.scope, scope)
 			d.level, d.region, found = federation.Route(d.shards, d.topo.Zone, d.topo.Region, d.shard.Policy.PreferRegions, d.scope)
 			switch {

@@ -107,8 +107,9 @@ func (f *Federation) writeLocal(m *dns.Msg, state request.Request, d decision, z
 }
 
 // endpointTargets returns the SRV targets of a headless shard's
-// endpoints, named by name from each endpoint's hostname; the addresses
-// of one name (a dual-stack pod) go together.
+// endpoints, named by name from each endpoint's hostname, each with the
+// ports of its own EndpointSlice; the addresses of one name (a dual-stack
+// pod) go together.
 func endpointTargets(s federation.Shard, name func(host string) string) []srvTarget {
 	var targets []srvTarget
 	at := map[string]int{}
@@ -116,10 +117,11 @@ func endpointTargets(s federation.Shard, name func(host string) string) []srvTar
 		n := name(s.Hostname(i))
 		if j, ok := at[n]; ok {
 			targets[j].addrs = append(targets[j].addrs, a)
+			targets[j].ports = federation.MergePorts(targets[j].ports, s.PortsOf(i))
 			continue
 		}
 		at[n] = len(targets)
-		targets = append(targets, srvTarget{name: n, addrs: []netip.Addr{a}})
+		targets = append(targets, srvTarget{name: n, addrs: []netip.Addr{a}, ports: s.PortsOf(i)})
 	}
 	return targets
 }

@@ -13,7 +13,14 @@ import (
 type srvTarget struct {
 	name  string
 	addrs []netip.Addr
+	// ports, when not nil, are the ports this target serves (an endpoint
+	// of a headless service); else every target serves the ports given.
+	ports []federation.Port
 }
+
+// maxSRVOctets bounds the SRV records of one answer: no more than a TCP
+// message holds, however many endpoints and ports a tenant's service has.
+const maxSRVOctets = 65535
 
 // writeSRV answers a question of type qtype for owner, a service name
 // (want zero) or one of its _<port>._<proto> names, from ports and the
@@ -22,13 +29,20 @@ type srvTarget struct {
 // target gets a record per port, identical records once (tcp/42 and
 // udp/42 make one record of a bare name).
 func (f *Federation) writeSRV(m *dns.Msg, owner string, qtype uint16, want federation.PortLabels, ports []federation.Port, targets []srvTarget) {
-	var matched []uint16
-	for _, p := range ports {
-		if want.Matches(p) {
-			matched = append(matched, p.Port)
+	matched := func(ports []federation.Port) []uint16 {
+		var out []uint16
+		for _, p := range ports {
+			if want.Matches(p) {
+				out = append(out, p.Port)
+			}
 		}
+		return out
 	}
-	if len(matched) == 0 && want != (federation.PortLabels{}) {
+	exists := len(matched(ports)) > 0
+	for _, t := range targets {
+		exists = exists || len(matched(t.ports)) > 0
+	}
+	if !exists && want != (federation.PortLabels{}) {
 		m.Rcode = dns.RcodeNameError
 		return
 	}
@@ -41,22 +55,38 @@ func (f *Federation) writeSRV(m *dns.Msg, owner string, qtype uint16, want feder
 	}
 	seen := map[record]bool{}
 	var srvs []*dns.SRV
+	var extra []srvTarget
+	octets := 0
 	for _, t := range targets {
-		for _, port := range matched {
-			if r := (record{port, t.name}); !seen[r] {
-				seen[r] = true
-				srvs = append(srvs, &dns.SRV{Hdr: f.header(owner, dns.TypeSRV), Port: port, Target: t.name})
+		tp := t.ports
+		if tp == nil {
+			tp = ports
+		}
+		used := false
+		for _, port := range matched(tp) {
+			r := record{port, t.name}
+			if seen[r] {
+				continue
 			}
+			seen[r] = true
+			srv := &dns.SRV{Hdr: f.header(owner, dns.TypeSRV), Port: port, Target: t.name}
+			if octets += dns.Len(srv); octets > maxSRVOctets {
+				break
+			}
+			srvs, used = append(srvs, srv), true
+		}
+		if used {
+			extra = append(extra, t)
+		}
+		if octets > maxSRVOctets {
+			break
 		}
 	}
 	for _, s := range srvs {
 		s.Weight = uint16(100 / len(srvs)) //nolint:gosec // at most 100
 		m.Answer = append(m.Answer, s)
 	}
-	if len(srvs) == 0 {
-		return
-	}
-	for _, t := range targets {
+	for _, t := range extra {
 		m.Extra = append(m.Extra, addressRecords(f, t.name, dns.TypeA, t.addrs)...)
 		m.Extra = append(m.Extra, addressRecords(f, t.name, dns.TypeAAAA, t.addrs)...)
 	}

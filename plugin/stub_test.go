@@ -26,13 +26,14 @@ type stubClusters struct {
 	clients      map[netip.Addr]federation.Client       // the Nodes clients ask from
 	exporters    map[string][]Exporter                  // the clusterset's, by namespace/name
 	imports      map[string]federation.Import           // local ServiceImports, by namespace/name
+	exported     map[string]bool                        // local ServiceExports, by namespace/name
 }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
 
 func (s *stubClusters) Local(namespace, name string) federation.View {
 	if sh, ok := s.local[namespace+"/"+name]; ok {
-		return federation.View{Shard: sh}
+		return federation.View{Shard: sh, Exported: s.exported[namespace+"/"+name]}
 	}
 	return federation.View{Shard: federation.Shard{Kind: federation.Missing}}
 }

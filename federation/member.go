@@ -99,3 +99,6 @@ func (m *Member) ID() string {
 
 // PublishedServices returns the member's Services with a published shard.
 func (m *Member) PublishedServices() []ServiceKey { return m.watch.PublishedServices() }
+
+// Places returns the zones and regions of the member's Nodes.
+func (m *Member) Places() []Topology { return m.watch.Places() }

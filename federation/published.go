@@ -121,3 +121,18 @@ func (c *Cluster) PublishedServices() []ServiceKey {
 	}
 	return keys
 }
+
+// Places returns the distinct zones and regions of the cluster's watched
+// Nodes with valid labels.
+func (c *Cluster) Places() []Topology {
+	if c.nodes == nil {
+		return nil
+	}
+	var places []Topology
+	for _, obj := range c.nodes.GetStore().List() {
+		if n, ok := obj.(*node); ok && n.topo.Region != "" && !slices.Contains(places, n.topo) {
+			places = append(places, n.topo)
+		}
+	}
+	return places
+}

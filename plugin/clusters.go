@@ -48,6 +48,9 @@ type Clusters interface {
 	// shard in a member whose shards count at now: the names of the
 	// federation zone (SPEC 13.1).
 	PublishedServices(now time.Time) []federation.ServiceKey
+	// Places returns the zones and regions of the Nodes of the members
+	// whose shards count at now: the levels of the federation zone.
+	Places(now time.Time) []federation.Topology
 }
 
 // Exporter is a cluster that exports a Service to the clusterset, by its
@@ -185,4 +188,14 @@ func (w *watched) PublishedServices(now time.Time) []federation.ServiceKey {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	return slices.Compact(keys)
+}
+
+func (w *watched) Places(now time.Time) []federation.Topology {
+	var places []federation.Topology
+	for _, m := range w.ws.Members {
+		if m.Usable(now) {
+			places = append(places, m.Places()...)
+		}
+	}
+	return places
 }

@@ -27,6 +27,7 @@ type stubClusters struct {
 	exporters    map[string][]Exporter                  // the clusterset's, by namespace/name
 	imports      map[string]federation.Import           // local ServiceImports, by namespace/name
 	exported     map[string]bool                        // local ServiceExports, by namespace/name
+	places       []federation.Topology                  // the members' Nodes' zones and regions
 }
 
 func (s *stubClusters) LocalSynced() bool { return !s.unsynced }
@@ -89,3 +90,5 @@ func (s *stubClusters) PublishedServices(time.Time) []federation.ServiceKey {
 	})
 	return keys
 }
+
+func (s *stubClusters) Places(time.Time) []federation.Topology { return s.places }

@@ -46,9 +46,11 @@ func serialBefore(a, b uint32) bool { return a != b && b-a < 1<<31 }
 // but its SOA, as the plugin answers at now: the apex NS and its name
 // server's addresses, then, for each federation of the domain and each
 // Service with a published shard, every level name of the known zones and
-// regions with its addresses and SRV records, or the CNAME of its walk's
-// first step; a level whose walk ends NXDOMAIN has no record. Names are
-// ordered, so the same answers give the same records.
+// regions (the members' Nodes', the local cluster's, and the shards') with
+// its addresses and SRV records, or the CNAME of its walk's first step; a
+// level whose walk ends NXDOMAIN has no record. The plugin answers a level
+// of any zone and region; a zone holds the known ones. Names are ordered,
+// so the same answers give the same records.
 func (f *Federation) zoneRecords(domain string, now time.Time) []dns.RR {
 	ns := nameServer(domain)
 	rrs := make([]dns.RR, 0, 16)
@@ -63,7 +65,11 @@ func (f *Federation) zoneRecords(domain string, now time.Time) []dns.RR {
 	}
 	services := make([]service, 0, len(keys))
 	places := map[federation.Topology]bool{}
+	known := f.clusters.Places(now)
 	if t, err := f.topology(); err == nil {
+		known = append(known, t)
+	}
+	for _, t := range known {
 		places[t], places[federation.Topology{Region: t.Region}] = true, true
 	}
 	for _, k := range keys {

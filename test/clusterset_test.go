@@ -307,11 +307,16 @@ func TestClustersetNames(t *testing.T) {
 	s.expectGoResolver(t, "cs-db.mynamespace.svc.clusterset.local.", "10.10.0.1", "10.10.0.2")
 
 	// The local shard of cs-web fails: the federated name's answer, the
-	// CNAME to the level of us-east1's published shard.
+	// CNAME up the federation zone; us-east1's published shard is not
+	// reached while us-east1 does not export the service, and is once it
+	// does.
 	if err := local.SetEndpoints("cs-web", localZone, 1, false); err != nil {
 		t.Fatal(err)
 	}
 	global := "cs-web.mynamespace.myfederation.svc.example.com."
+	s.expectDig(t, "cs-web.mynamespace."+clusterset, "A", want("NXDOMAIN", "cs-web.mynamespace."+clusterset+" CNAME "+global).withSOA("example.com."))
+	s.expectDig(t, global, "A", want("NOERROR", global+" A 203.0.113.91")) // the federated name's own level
+	east.export(t, "cs-web")
 	s.expectDig(t, "cs-web.mynamespace."+clusterset, "A", want("NOERROR",
 		"cs-web.mynamespace."+clusterset+" CNAME "+global, global+" A 203.0.113.91"))
 	s.expectGetent(t, "cs-web.mynamespace.svc.clusterset.local.", "203.0.113.91")

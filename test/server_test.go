@@ -79,6 +79,8 @@ type serverConfig struct {
 	extra []string
 	// node is the node CoreDNS runs on; the seed's node-1 if empty.
 	node string
+	// host is the loopback address it listens on; a new one if empty.
+	host string
 	more string // further server blocks; %[1]s is the host
 }
 
@@ -86,7 +88,10 @@ type serverConfig struct {
 // plugin as c says, metrics on host:9153.
 func startWith(t *testing.T, c serverConfig) *server {
 	t.Helper()
-	host := newHost()
+	host := c.host
+	if host == "" {
+		host = newHost()
+	}
 	if c.dir == "" {
 		c.dir = t.TempDir()
 	}

@@ -15,7 +15,7 @@ E2E_ENV := FEDERATION_TESTBED=$(abspath $(TESTBED)) FEDERATION_TESTBED_OLD=$(abs
 # tests, unshare for the glibc resolver test, gcc for the race detector.
 # Installed when missing.
 deps:
-	@hack/deps.sh dig=bind9-dnsutils unshare=util-linux gcc=gcc
+	@hack/deps.sh dig=bind9-dnsutils delv=bind9-dnsutils named=bind9 unshare=util-linux gcc=gcc
 
 deps-bench: deps
 	@hack/deps.sh dnsperf=dnsperf

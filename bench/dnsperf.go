@@ -24,6 +24,7 @@ type scenario struct {
 	port    int
 	queries string   // dnsperf data file
 	shape   []uint16 // the record types of the answer it times; nil: any answer (whoami)
+	dnssec  bool     // asked with the DO bit, for signatures
 }
 
 // dnsperfReport builds a local and a member cluster, starts the three
@@ -104,6 +105,30 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 		return err
 	}
 	defer fedSrv.Stop()
+	// The same, its federation zone signed by the dnssec plugin (which
+	// cmd/coredns places before the plugin) with a generated key.
+	key, err := writeZoneKey(dir)
+	if err != nil {
+		return err
+	}
+	signedSrv, err := startServer(coredns, dir, "signed", `.:%[2]d {
+	bind %[1]s
+	errors
+	prometheus %[1]s:%[3]d
+	dnssec example.com {
+		key file `+key+`
+	}
+	federation cluster.local example.com {
+		myfed example.com
+		kubeconfig `+local.Kubeconfig+`
+		node `+testbed.Node+`
+		member member `+member.Kubeconfig+`
+	}
+}`)
+	if err != nil {
+		return err
+	}
+	defer signedSrv.Stop()
 	whoamiSrv, err := startServer(coredns, dir, "whoami", `.:%[2]d {
 	bind %[1]s
 	whoami
@@ -114,11 +139,12 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 	defer whoamiSrv.Stop()
 
 	scenarios := []scenario{
-		{"hosts (baseline)", hostsSrv.port, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
-		{"federation: local answer", fedSrv.port, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}},
-		{"federation: chased CNAME", fedSrv.port, filepath.Join(dir, "down.txt"), []uint16{dns.TypeCNAME, dns.TypeA}},
-		{"federation: zone level name", fedSrv.port, filepath.Join(dir, "zone.txt"), []uint16{dns.TypeA}},
-		{"whoami (ceiling)", whoamiSrv.port, filepath.Join(dir, "up.txt"), nil},
+		{"hosts (baseline)", hostsSrv.port, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}, false},
+		{"federation: local answer", fedSrv.port, filepath.Join(dir, "up.txt"), []uint16{dns.TypeA}, false},
+		{"federation: chased CNAME", fedSrv.port, filepath.Join(dir, "down.txt"), []uint16{dns.TypeCNAME, dns.TypeA}, false},
+		{"federation: zone level name", fedSrv.port, filepath.Join(dir, "zone.txt"), []uint16{dns.TypeA}, false},
+		{"federation: zone level name, signed (dnssec, DO bit)", signedSrv.port, filepath.Join(dir, "zone.txt"), []uint16{dns.TypeA, dns.TypeRRSIG}, true},
+		{"whoami (ceiling)", whoamiSrv.port, filepath.Join(dir, "up.txt"), nil, false},
 	}
 	// Every scenario must give the answer it is named for before it is
 	// measured: a chased CNAME must come with the target's address.
@@ -160,8 +186,29 @@ func dnsperfReport(report *strings.Builder, bin, coredns, dir string) error {
 		q, p := median(peak[s.name]), percentiles(lat[s.name])
 		fmt.Fprintf(report, "| %s | %.0f | %.2f | %v | %v | %.2f |\n", s.name, q, q/base, p[0], p[1], float64(p[1])/float64(basePercentiles[1]))
 	}
+	unsigned, signed := scenarios[3].name, scenarios[4].name
+	pu, ps := percentiles(lat[unsigned]), percentiles(lat[signed])
+	fmt.Fprintf(report, "\nSigned against unsigned zone level names: peak QPS %.2fx, p50 %.2fx, p99 %.2fx.\n",
+		median(peak[signed])/median(peak[unsigned]), float64(ps[0])/float64(pu[0]), float64(ps[1])/float64(pu[1]))
 	report.WriteString("\n")
 	return nil
+}
+
+// writeZoneKey writes a key-signing key of example.com (ECDSA P-256) as
+// BIND's K*.key and K*.private files in dir and returns their base path,
+// as the dnssec plugin's `key file` takes it.
+func writeZoneKey(dir string) (string, error) {
+	key := &dns.DNSKEY{Hdr: dns.RR_Header{Name: "example.com.", Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
+		Flags: 257, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
+	priv, err := key.Generate(256)
+	if err != nil {
+		return "", err
+	}
+	base := filepath.Join(dir, fmt.Sprintf("Kexample.com.+%03d+%05d", key.Algorithm, key.KeyTag()))
+	if err := os.WriteFile(base+".key", []byte(key.String()+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return base, os.WriteFile(base+".private", []byte(key.PrivateKeyString(priv)), 0o600)
 }
 
 // waitNoError asks the first query of s until it is answered NOERROR with
@@ -176,6 +223,9 @@ func waitNoError(s scenario) error {
 	for {
 		m := new(dns.Msg)
 		m.SetQuestion(dns.Fqdn(first[0]), dns.StringToType[first[1]])
+		if s.dnssec {
+			m.SetEdns0(4096, true)
+		}
 		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, "127.0.0.1:"+strconv.Itoa(s.port))
 		if err == nil && r.Rcode == dns.RcodeSuccess && len(r.Answer)+len(r.Extra) > 0 && hasShape(r, s.shape) {
 			return nil
@@ -210,6 +260,9 @@ func dnsperf(s scenario, rate int) (float64, []time.Duration, error) {
 	args := []string{"-s", "127.0.0.1", "-p", strconv.Itoa(s.port), "-d", s.queries, "-l", strconv.Itoa(int(duration.Seconds()))}
 	if rate > 0 {
 		args = append(args, "-Q", strconv.Itoa(rate), "-v")
+	}
+	if s.dnssec {
+		args = append(args, "-D")
 	}
 	out, err := exec.Command("dnsperf", args...).Output()
 	if err != nil {

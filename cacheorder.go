@@ -60,3 +60,26 @@ func stringsField(h coreplugin.Handler, name string) []string {
 	}
 	return out
 }
+
+// dnssecBehind reports whether a dnssec plugin that signs one of zones
+// comes after this plugin in the chain of cfg, in the build's order of
+// directives: it would never see the plugin's answers, which would go out
+// unsigned (SPEC 13.3). It returns the first such zone. handler is the
+// server's Config.Handler.
+func dnssecBehind(handler func(string) coreplugin.Handler, directives []string, zones []string) (string, bool) {
+	at, own := slices.Index(directives, "dnssec"), slices.Index(directives, pluginName)
+	if at < 0 || own < 0 || at < own {
+		return "", false
+	}
+	h := handler("dnssec")
+	if h == nil {
+		return "", false
+	}
+	signed := coreplugin.Zones(stringsField(h, "zones"))
+	for _, z := range zones {
+		if s := signed.Matches(z); s != "" {
+			return z, true
+		}
+	}
+	return "", false
+}

@@ -62,6 +62,9 @@ func setup(c *caddy.Controller) error {
 		if z, ahead := cacheAhead(dnsserver.GetConfig(c), dnsserver.Directives, zones); ahead {
 			return coreplugin.Error(pluginName, errAt(c, cfg.line, fmt.Sprintf("cache comes before federation in this build's plugin chain and would hold its answers for %s up to their TTL, delaying every failover: build with federation before cache (cmd/coredns does), or exclude the zone from it (disable success %s and disable denial %s in the cache block)", z, z, z)))
 		}
+		if z, behind := dnssecBehind(dnsserver.GetConfig(c).Handler, dnsserver.Directives, zones); behind {
+			return coreplugin.Error(pluginName, errAt(c, cfg.line, fmt.Sprintf("dnssec comes after federation in this build's plugin chain and would leave its answers for %s unsigned: build with dnssec before federation (cmd/coredns does)", z)))
+		}
 		var notifier fedplugin.Notifier
 		if t, ok := dnsserver.GetConfig(c).Handler("transfer").(*transfer.Transfer); ok && t != nil {
 			notifier = t

@@ -42,15 +42,16 @@ func cacheAhead(cfg *dnsserver.Config, directives []string, zones []string) (str
 }
 
 // stringsField reads the []string field name of the struct that h points
-// to, exported or not: the cache plugin keeps its exceptions unexported.
+// to (or is), exported or not: the cache plugin keeps its exceptions
+// unexported.
 // A field that is missing (another CoreDNS version) reads as empty, so a
 // cache whose exceptions cannot be read counts as holding every zone.
 func stringsField(h coreplugin.Handler, name string) []string {
-	v := reflect.ValueOf(h)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+	v := reflect.Indirect(reflect.ValueOf(h)) // dnssec registers a value, cache a pointer
+	if v.Kind() != reflect.Struct {
 		return nil
 	}
-	f := v.Elem().FieldByName(name)
+	f := v.FieldByName(name)
 	if !f.IsValid() || f.Kind() != reflect.Slice || f.Type().Elem().Kind() != reflect.String {
 		return nil
 	}
@@ -68,16 +69,19 @@ func stringsField(h coreplugin.Handler, name string) []string {
 // server's Config.Handler.
 func dnssecBehind(handler func(string) coreplugin.Handler, directives []string, zones []string) (string, bool) {
 	at, own := slices.Index(directives, "dnssec"), slices.Index(directives, pluginName)
-	if at < 0 || own < 0 || at < own {
+	if at < 0 || own < 0 || at < own || len(zones) == 0 {
 		return "", false
 	}
 	h := handler("dnssec")
 	if h == nil {
 		return "", false
 	}
-	signed := coreplugin.Zones(stringsField(h, "zones"))
+	signed := stringsField(h, "zones")
+	if signed == nil {
+		return zones[0], true // which zones it signs cannot be read: it may sign these
+	}
 	for _, z := range zones {
-		if s := signed.Matches(z); s != "" {
+		if coreplugin.Zones(signed).Matches(z) != "" {
 			return z, true
 		}
 	}

@@ -13,7 +13,7 @@ func TestDnssecBehind(t *testing.T) {
 	d := dnssec.New([]string{"example.com."}, nil, false, nil, nil)
 	handler := func(name string) coreplugin.Handler {
 		if name == "dnssec" {
-			return &d
+			return d // as CoreDNS registers it: a value
 		}
 		return nil
 	}

@@ -92,6 +92,16 @@ func (f *Federation) header(owner string, rrtype uint16) dns.RR_Header {
 	return dns.RR_Header{Name: owner, Rrtype: rrtype, Class: dns.ClassINET, Ttl: f.cfg.TTL}
 }
 
+// The SOA's timers, for secondaries of a federation zone (SPEC 13): a
+// NOTIFY brings every change at once; one that is lost is made up within
+// a minute (refresh), a failed refresh tried again in 10 s, and a
+// secondary that cannot reach the primary keeps answering for a day.
+const (
+	soaRefresh = 60
+	soaRetry   = 10
+	soaExpire  = 86400
+)
+
 // soa is the SOA record of zone that goes with a negative answer.
 func (f *Federation) soa(zone string) dns.RR {
 	return &dns.SOA{
@@ -99,9 +109,9 @@ func (f *Federation) soa(zone string) dns.RR {
 		Ns:      nameServer(zone),
 		Mbox:    dnsutil.Join("hostmaster", zone),
 		Serial:  f.serials.serialOf(zone),
-		Refresh: 7200,
-		Retry:   1800,
-		Expire:  86400,
+		Refresh: soaRefresh,
+		Retry:   soaRetry,
+		Expire:  soaExpire,
 		Minttl:  f.cfg.TTL,
 	}
 }

@@ -18,6 +18,13 @@ import (
 // ServeDNS implements the plugin.Handler interface.
 func (f *Federation) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
+	if len(r.Question) == 1 && isTransfer(state.QType()) && f.notifier == nil && matchZone(f.cfg.Authority, state.Name()) != "" {
+		// No transfer plugin in the server: the zone is not transferred,
+		// and its transfer is sent nowhere further down the chain.
+		m := new(dns.Msg)
+		m.SetRcode(r, dns.RcodeRefused)
+		return dns.RcodeRefused, w.WriteMsg(m)
+	}
 	if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1 || state.QClass() != dns.ClassINET || isTransfer(state.QType()) {
 		// Zone transfers are the transfer plugin's, which asks Transfer.
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, w, r)

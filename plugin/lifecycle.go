@@ -74,6 +74,7 @@ func (f *Federation) Stop() {
 	if f.stopZones != nil {
 		f.stopZones()
 	}
+	f.serials.stopNotifying()
 	f.background.Wait()
 	releaseSeries(f.seriesNames())
 }

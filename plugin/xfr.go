@@ -21,19 +21,25 @@ func (f *Federation) Transfer(zone string, serial uint32) (<-chan []dns.RR, erro
 	if !slices.Contains(f.cfg.Authority, domain) {
 		return nil, transfer.ErrNotAuthoritative
 	}
-	now := time.Now()
-	if !f.clusters.LocalSynced() || !f.clusters.Settled(now) {
-		return nil, errUnsettled // SERVFAIL: never a zone built from caches that are not known
+	rrs, current, taken := f.serials.snapshot(domain)
+	if !taken {
+		f.refreshZones(time.Now())
+		if rrs, current, taken = f.serials.snapshot(domain); !taken {
+			return nil, errUnsettled // SERVFAIL: never a zone built from caches that are not known
+		}
 	}
+	// The records the serial was taken of: a transfer never sends a zone
+	// under the serial of another.
 	soa := f.soa(domain)
+	soa.(*dns.SOA).Serial = current
 	ch := make(chan []dns.RR, 3)
 	defer close(ch)
-	if serial != 0 && !serialBefore(serial, soa.(*dns.SOA).Serial) {
+	if serial != 0 && !serialBefore(serial, current) {
 		ch <- []dns.RR{soa}
 		return ch, nil
 	}
 	ch <- []dns.RR{soa}
-	ch <- f.zoneRecords(domain, now)
+	ch <- rrs
 	ch <- []dns.RR{soa}
 	return ch, nil
 }

@@ -42,8 +42,9 @@ func TestTransferIsTheZoneAnswered(t *testing.T) {
 	east.Ports = []federation.Port{{Name: "http", Protocol: "tcp", Port: 80}}
 	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {east}}})
 	f.SetTransfer(nil, []netip.Addr{netip.MustParseAddr("127.0.0.1")})
+	f.refreshZones(time.Now())
 	serial := f.serials.serialOf("example.com.")
-	soa := "example.com. 17 IN SOA ns.dns.example.com. hostmaster.example.com. " + strconv.FormatUint(uint64(serial), 10) + " 7200 1800 86400 17"
+	soa := "example.com. 17 IN SOA ns.dns.example.com. hostmaster.example.com. " + strconv.FormatUint(uint64(serial), 10) + " 60 10 86400 17"
 	want := []string{
 		soa,
 		"example.com. 17 IN NS ns.dns.example.com.",
@@ -93,9 +94,15 @@ func TestTransferIsTheZoneAnswered(t *testing.T) {
 	if _, err := f.Transfer("example.org.", 0); err != transfer.ErrNotAuthoritative {
 		t.Errorf("Expected a zone not served to be refused as not authoritative, got %v", err)
 	}
-	f.clusters.(*stubClusters).unsettled = true
-	if _, err := f.Transfer("example.com.", 0); err == nil {
+	unsettled := tableFederation(&stubClusters{members: []string{"east"}, unsettled: true})
+	if _, err := unsettled.Transfer("example.com.", 0); err == nil {
 		t.Error("Expected no transfer while the members' shards are not known")
+	}
+	// A transfer sends the records its serial was taken of, not those of
+	// a change that has not been taken yet.
+	f.clusters.(*stubClusters).published["ns/web"] = nil
+	if got := transferOf(t, f, "example.com.", 0); len(got) != len(want) {
+		t.Errorf("Expected the zone of serial %d until the change is taken, got %d records", serial, len(got))
 	}
 }
 
@@ -114,6 +121,7 @@ func TestSerialFollowsChanges(t *testing.T) {
 	n := &countingNotifier{}
 	f.SetTransfer(n, nil)
 	now := time.Unix(2_000_000_000, 0)
+	forgetIssued()
 	f.serials = newSerials(now)
 	notified := func(want int32) {
 		t.Helper()
@@ -126,7 +134,7 @@ func TestSerialFollowsChanges(t *testing.T) {
 		}
 	}
 	f.refreshZones(now)
-	notified(1) // the first take announces the start serial
+	notified(1) // the first take announces its serial
 	s0 := f.serials.serialOf("example.com.")
 	f.refreshZones(now)
 	if s := f.serials.serialOf("example.com."); s != s0 {
@@ -168,5 +176,53 @@ func BenchmarkZoneRecords(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f.refreshZones(now)
+	}
+}
+
+// forgetIssued forgets the serials earlier instances of the test process
+// gave.
+func forgetIssued() {
+	issued.Lock()
+	defer issued.Unlock()
+	issued.serial = map[string]uint32{}
+}
+
+// TestSerialAcrossReload: a reload's new instance, built while the old one
+// still runs and moves its serials, never answers or takes a serial below
+// the old one's (SPEC 13.2).
+func TestSerialAcrossReload(t *testing.T) {
+	forgetIssued()
+	caches := &stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {published("east", "r2", "z2", "203.0.113.40")}}}
+	now := time.Unix(2_000_000_000, 0)
+	old, next := tableFederation(caches), tableFederation(caches)
+	old.serials, next.serials = newSerials(now), newSerials(now)
+	// The old instance takes three changes within the same tenth of a
+	// second: its serial runs ahead of the clock.
+	for i := range 3 {
+		caches.published["ns/web"] = []federation.PublishedShard{published("east", "r2", "z2", "203.0.113."+strconv.Itoa(40+i))}
+		old.refreshZones(now)
+	}
+	last := old.serials.serialOf("example.com.")
+	if got := next.serials.serialOf("example.com."); serialBefore(got, last) {
+		t.Errorf("Expected the new instance to answer no serial below %d, got %d", last, got)
+	}
+	next.refreshZones(now)
+	if got := next.serials.serialOf("example.com."); !serialBefore(last, got) {
+		t.Errorf("Expected the new instance's first serial above %d, got %d", last, got)
+	}
+}
+
+// TestTransferRefusedWithoutTransferPlugin: without the transfer plugin in
+// the server, an AXFR of the federation zone is REFUSED here, never sent
+// down the chain (to forward, say); with it, the question goes on to it.
+func TestTransferRefusedWithoutTransferPlugin(t *testing.T) {
+	f := tableFederation(&stubClusters{members: []string{"east"}})
+	fx := &fixture{t: t, f: f}
+	if _, rcode, _ := fx.ask("example.com.", dns.TypeAXFR); rcode != dns.RcodeRefused {
+		t.Errorf("Expected REFUSED without a transfer plugin, got %s", dns.RcodeToString[rcode])
+	}
+	f.SetTransfer(&countingNotifier{}, nil)
+	if _, rcode, _ := fx.ask("example.com.", dns.TypeIXFR); rcode != dns.RcodeNotImplemented {
+		t.Errorf("Expected the next plugin to get it with a transfer plugin, got %s", dns.RcodeToString[rcode])
 	}
 }

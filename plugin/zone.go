@@ -44,6 +44,9 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 		m.Rcode = dns.RcodeNameError
 	}
 	f.negativeSOA(m, domain)
+	if state.Do() && zn.Kind == federation.AtLevel {
+		endAtFirstCNAME(m)
+	}
 	if m.Rcode == dns.RcodeNameError && f.cfg.Fall.Through(state.Name()) {
 		return coreplugin.NextOrFailure(f.Name(), f.Next, ctx, state.W, state.Req)
 	}
@@ -66,4 +69,20 @@ func addressRecords(f *Federation, owner string, qtype uint16, addrs []netip.Add
 		}
 	}
 	return rrs
+}
+
+// endAtFirstCNAME cuts an answer that walks a CNAME chain to no record of
+// the asked type (NXDOMAIN, or NODATA at its end) to its first CNAME, for
+// a client that wants DNSSEC: a signer (the dnssec plugin) can prove a
+// name's absence only for the name asked, so the resolver asks the target
+// itself and gets a denial it can validate (SPEC 13.3).
+func endAtFirstCNAME(m *dns.Msg) {
+	if len(m.Answer) == 0 || m.Answer[0].Header().Rrtype != dns.TypeCNAME || m.Question[0].Qtype == dns.TypeCNAME {
+		return
+	}
+	last := m.Answer[len(m.Answer)-1].Header().Rrtype
+	if m.Rcode == dns.RcodeSuccess && last != dns.TypeCNAME {
+		return // the chain ends with records: signed as they are
+	}
+	m.Answer, m.Ns, m.Rcode = m.Answer[:1], nil, dns.RcodeSuccess
 }

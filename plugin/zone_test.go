@@ -1,9 +1,11 @@
 package plugin
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/federated-dns/federation/federation"
@@ -171,4 +173,38 @@ func TestInClusterCNAMEPointsAtNearestLevel(t *testing.T) {
 	fx.expect(test.Case{Qname: web, Qtype: dns.TypeCNAME, Authoritative: true, Answer: []dns.RR{cnameTo(web, webGlobal)}})
 	fx.expect(test.Case{Qname: web, Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
 		Answer: []dns.RR{cnameTo(web, webGlobal)}, Ns: []dns.RR{zoneApexSOA}})
+}
+
+// TestChainEndsAtFirstCNAMEForDNSSEC: a client that sets DO gets a walk
+// that ends without records cut to its first CNAME, whose target it asks
+// itself; a walk that ends with records, and a client without DO, get
+// the whole chain (SPEC 13.3).
+func TestChainEndsAtFirstCNAMEForDNSSEC(t *testing.T) {
+	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {published("east", "r2", "z2", "203.0.113.40")}}})
+	ask := func(name string, qtype uint16, do bool) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetQuestion(name, qtype)
+		if do {
+			m.SetEdns0(4096, true)
+		}
+		rec := dnstest.NewRecorder(&test.ResponseWriter{})
+		if _, err := f.ServeDNS(context.Background(), rec, m); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Msg
+	}
+	zone := "web.ns.myfed.svc.z1.r1.example.com."
+	if r := ask(zone, dns.TypeAAAA, true); len(r.Answer) != 1 || r.Rcode != dns.RcodeSuccess || len(r.Ns) != 0 {
+		t.Errorf("Expected AAAA with DO through a chain to no AAAA to end at the first CNAME, got %v", r)
+	}
+	if r := ask(zone, dns.TypeAAAA, false); len(r.Answer) != 2 || len(r.Ns) != 1 {
+		t.Errorf("Expected AAAA without DO to get the whole chain and the SOA, got %v", r)
+	}
+	if r := ask(zone, dns.TypeA, true); len(r.Answer) != 3 {
+		t.Errorf("Expected A with DO to get the chain and its address, got %v", r)
+	}
+	ghost := "ghost.ns.myfed.svc.z1.r1.example.com."
+	if r := ask(ghost, dns.TypeA, true); len(r.Answer) != 1 || r.Rcode != dns.RcodeSuccess {
+		t.Errorf("Expected a chain to NXDOMAIN with DO to end at the first CNAME, got %v", r)
+	}
 }

@@ -38,14 +38,7 @@ func (f *Federation) serveClusterset(ctx context.Context, state request.Request)
 	qtype := state.QType()
 	switch n.Kind {
 	case federation.ClustersetApex:
-		switch qtype {
-		case dns.TypeSOA:
-			soa := f.soa(zone)
-			soa.Header().Name = owner(state)
-			m.Answer = []dns.RR{soa}
-		case dns.TypeNS:
-			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(zone)}}
-		}
+		m.Answer = f.apexRecords(state, zone)
 	case federation.ClustersetNameServer:
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.ClustersetVersion:

@@ -26,14 +26,7 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 	qtype := state.QType()
 	switch zn.Kind {
 	case federation.Apex:
-		switch qtype {
-		case dns.TypeSOA:
-			soa := f.soa(domain)
-			soa.Header().Name = owner(state)
-			m.Answer = []dns.RR{soa}
-		case dns.TypeNS:
-			m.Answer = []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(domain)}}
-		}
+		m.Answer = f.apexRecords(state, domain)
 	case federation.NameServer:
 		m.Answer = addressRecords(f, owner(state), qtype, serverAddresses(state))
 	case federation.AtLevel:
@@ -54,6 +47,20 @@ func (f *Federation) serveZone(ctx context.Context, state request.Request, domai
 		return dns.RcodeSuccess, err
 	}
 	return dns.RcodeSuccess, nil
+}
+
+// apexRecords answers a question at the apex of zone, one of the plugin's
+// authoritative zones: its SOA, its NS (ns.dns.<zone>), or nothing.
+func (f *Federation) apexRecords(state request.Request, zone string) []dns.RR {
+	switch state.QType() {
+	case dns.TypeSOA:
+		soa := f.soa(zone)
+		soa.Header().Name = owner(state)
+		return []dns.RR{soa}
+	case dns.TypeNS:
+		return []dns.RR{&dns.NS{Hdr: f.header(owner(state), dns.TypeNS), Ns: nameServer(zone)}}
+	}
+	return nil
 }
 
 // addressRecords returns the A or AAAA records of addrs for qtype; none for

@@ -128,8 +128,15 @@ func headlessService(t *testing.T, c *testbed.Cluster, name, zone string, eps ..
 		Spec:       corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Name: "pg", Port: 5432, Protocol: corev1.ProtocolTCP}}},
 	}
 	createService(t, c, svc)
+	createSlice(t, c, name+"-x", map[string]string{discoveryv1.LabelServiceName: name}, zone, eps)
+}
+
+// createSlice creates a ready IPv4 EndpointSlice called name with labels
+// and the endpoints eps in zone, serving pgPort, until the test ends.
+func createSlice(t *testing.T, c *testbed.Cluster, name string, labels map[string]string, zone string, eps []endpoint) {
+	t.Helper()
 	es := &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Name: name + "-x", Namespace: testbed.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: name}},
+		ObjectMeta:  metav1.ObjectMeta{Name: name, Namespace: testbed.Namespace, Labels: labels},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Ports:       []discoveryv1.EndpointPort{pgPort},
 		Endpoints:   readyEndpoints(zone, eps),
@@ -167,20 +174,9 @@ func createService(t *testing.T, c *testbed.Cluster, svc *corev1.Service) {
 // importing cluster, read by stock CoreDNS's multicluster option.
 func mcsSlice(t *testing.T, c *testbed.Cluster, name, source, zone string, eps ...endpoint) {
 	t.Helper()
-	es := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-" + source, Namespace: testbed.Namespace, Labels: map[string]string{
-			"multicluster.kubernetes.io/service-name": name, "multicluster.kubernetes.io/source-cluster": source,
-		}},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{pgPort},
-		Endpoints:   readyEndpoints(zone, eps),
-	}
-	if _, err := c.Client.DiscoveryV1().EndpointSlices(testbed.Namespace).Create(context.Background(), es, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = c.Client.DiscoveryV1().EndpointSlices(testbed.Namespace).Delete(context.Background(), es.Name, metav1.DeleteOptions{})
-	})
+	createSlice(t, c, name+"-"+source, map[string]string{
+		"multicluster.kubernetes.io/service-name": name, "multicluster.kubernetes.io/source-cluster": source,
+	}, zone, eps)
 }
 
 // serviceImport is the local ServiceImport of name: of type typ, with ips.

@@ -86,6 +86,10 @@ func TestDNSSECSignsTheZone(t *testing.T) {
 	validated(chain, "A", chain+" 5 IN CNAME "+region)
 	validated(chain, "A", "; fully validated")
 	validated("nosuch.mynamespace.myfederation.svc.example.com.", "A", "; negative response, fully validated")
+	// A chain that ends without records: NODATA (AAAA of an IPv4-only
+	// service) and NXDOMAIN (a service with no shard), each proven.
+	validated(chain, "AAAA", "; negative response, fully validated")
+	validated("ghost.mynamespace.myfederation.svc.us-east1-c.us-east1.example.com.", "A", "; negative response, fully validated")
 
 	// dig +dnssec: the RRSIGs.
 	out, err := exec.Command("dig", "@"+s.Host(), "-p", "53", "+dnssec", "+noall", "+answer", region, "A").CombinedOutput()

@@ -70,6 +70,7 @@ func TestDNSSECSignsTheZone(t *testing.T) {
 	})
 	region := "nginx.mynamespace.myfederation.svc.us-east1.example.com."
 	chain := "nginx.mynamespace.myfederation.svc.us-east1-c.us-east1.example.com." // no shard in zone c: CNAME to the region
+	ghost := "ghost.mynamespace.myfederation.svc.us-east1-c.us-east1.example.com." // no shard anywhere: a chain to NXDOMAIN
 	global := "nginx.mynamespace.myfederation.svc.example.com."
 	validated := func(name, qtype, want string) {
 		t.Helper()
@@ -88,8 +89,41 @@ func TestDNSSECSignsTheZone(t *testing.T) {
 	validated("nosuch.mynamespace.myfederation.svc.example.com.", "A", "; negative response, fully validated")
 	// A chain that ends without records: NODATA (AAAA of an IPv4-only
 	// service) and NXDOMAIN (a service with no shard), each proven.
-	validated(chain, "AAAA", "; negative response, fully validated")
-	validated("ghost.mynamespace.myfederation.svc.us-east1-c.us-east1.example.com.", "A", "; negative response, fully validated")
+	// delv follows the signed CNAME and validates the target's denial
+	// (an NSEC: dnssec answers NXDOMAIN as NODATA).
+	for _, name := range []string{chain, ghost} {
+		qtype := map[string]string{chain: "AAAA", ghost: "A"}[name]
+		validated(name, qtype, "; fully validated")
+		validated(name, qtype, "ncache nxrrset")
+		validated(name, qtype, " NSEC ")
+	}
+
+	// The signed answer itself proves what it denies: a chain that ends
+	// without records either carries an NSEC or stops at its first CNAME,
+	// for the resolver to ask the target (a validating resolver that takes
+	// the chain as given would find no proof and call it bogus).
+	for _, name := range []string{chain, ghost} {
+		m := new(dns.Msg)
+		m.SetQuestion(name, map[string]uint16{chain: dns.TypeAAAA, ghost: dns.TypeA}[name])
+		m.SetEdns0(4096, true)
+		r, err := dns.Exchange(m, s.Host()+":53")
+		if err != nil {
+			t.Fatal(err)
+		}
+		proved := false
+		for _, rr := range r.Ns {
+			proved = proved || rr.Header().Rrtype == dns.TypeNSEC
+		}
+		cnames := 0
+		for _, rr := range r.Answer {
+			if rr.Header().Rrtype == dns.TypeCNAME {
+				cnames++
+			}
+		}
+		if !proved && (cnames != 1 || len(r.Ns) != 0) {
+			t.Errorf("Expected the DO answer of %s to prove its denial or stop at its first CNAME, got %v", name, r)
+		}
+	}
 
 	// dig +dnssec: the RRSIGs.
 	out, err := exec.Command("dig", "@"+s.Host(), "-p", "53", "+dnssec", "+noall", "+answer", region, "A").CombinedOutput()

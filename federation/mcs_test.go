@@ -119,8 +119,8 @@ func TestEndpointNamesOfHeadlessOnly(t *testing.T) {
 		t.Errorf("Expected the headless endpoint named db-0, got %q", got)
 	}
 	for _, es := range c.endpointSlices("ns", "web") {
-		if es.hosts != nil {
-			t.Errorf("Expected no hostnames kept for a ClusterIP Service's slice, got %v", es.hosts)
+		if es.hosts != nil || es.ports != nil {
+			t.Errorf("Expected no hostnames or ports kept for a ClusterIP Service's slice, got %v %v", es.hosts, es.ports)
 		}
 	}
 }

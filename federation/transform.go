@@ -90,14 +90,14 @@ func (c *Cluster) policyAnnotations(svc *corev1.Service) map[string]string {
 	return kept
 }
 
-// toSlice is toEndpointSlice for this cluster: the hostnames of endpoints
-// are kept only while their Service is headless or not known yet; a
-// ClusterIP Service's endpoints have no names in DNS (SPEC 12).
+// toSlice is toEndpointSlice for this cluster: the hostnames and ports of
+// endpoints are kept only while their Service is headless or not known
+// yet; a ClusterIP Service's endpoints have no names in DNS (SPEC 12).
 func (c *Cluster) toSlice(obj any) (any, error) {
 	obj, err := toEndpointSlice(obj)
-	if es, ok := obj.(*endpointSlice); ok && es.hosts != nil {
+	if es, ok := obj.(*endpointSlice); ok && (es.hosts != nil || es.ports != nil) {
 		if svc := c.service(es.namespace, es.service); svc != nil && svc.kind != Headless {
-			es.hosts = nil
+			es.hosts, es.ports = nil, nil // a ClusterIP Service's SRV records use its own ports
 		}
 	}
 	return obj, err

@@ -14,6 +14,7 @@ import (
 	"context"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	coreplugin "github.com/coredns/coredns/plugin"
@@ -44,6 +45,7 @@ type Federation struct {
 	memberWatches []*memberWatch
 	stopHostnames context.CancelFunc
 	stopZones     context.CancelFunc
+	started       atomic.Int64 // unix nanoseconds of Start, 0 before
 	background    sync.WaitGroup
 }
 

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"testing"
+	"time"
 
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/federated-dns/federation/federation"
@@ -238,5 +239,29 @@ func TestUnsyncedIsServfail(t *testing.T) {
 	_, rcode, err := fx.ask(web, dns.TypeA)
 	if rcode != dns.RcodeServerFailure || err == nil {
 		t.Errorf("Expected SERVFAIL, got %s %v", dns.RcodeToString[rcode], err)
+	}
+}
+
+// TestReadyThroughReload: a reload's new instance, whose caches are still
+// syncing, counts as ready for as long as startup waits for them when an
+// instance of the process was ready before; in a process that never was,
+// or after that time, it is not (SPEC 8).
+func TestReadyThroughReload(t *testing.T) {
+	wasReady.Store(false)
+	t.Cleanup(func() { wasReady.Store(false) })
+	fresh := newFederation(testConfig(topo, ""), &stubClusters{unsynced: true}, nil)
+	fresh.started.Store(time.Now().UnixNano())
+	if fresh.Ready() {
+		t.Error("Expected a first instance not ready before its caches sync")
+	}
+	if old := newFederation(testConfig(topo, ""), &stubClusters{}, nil); !old.Ready() {
+		t.Fatal("Expected a synced instance ready")
+	}
+	if !fresh.Ready() {
+		t.Error("Expected a reload's new instance ready while its caches sync")
+	}
+	fresh.started.Store(time.Now().Add(-reloadReadiness).UnixNano())
+	if fresh.Ready() {
+		t.Error("Expected an instance whose caches did not sync in time not ready")
 	}
 }

@@ -14,6 +14,7 @@ const LocalLabel = "local"
 // Start starts every watch, each once, and the background resolution of
 // ingress hostnames. It does not wait for the caches.
 func (f *Federation) Start() {
+	f.started.Store(time.Now().UnixNano())
 	w := f.watchers
 	local := &localWatch{c: w.Local}
 	f.memberWatches = nil

@@ -22,7 +22,7 @@ var mutants = []mutant{
 	{"410 Gone counted as an outage", "federation/contact.go",
 		"if errors.Is(err, context.Canceled) || expired(err) {", "if errors.Is(err, context.Canceled) {", "TestWatchGoneRelists"},
 	{"readiness waits for the members", "plugin/ready.go",
-		"return f.clusters.LocalSynced()\n", "return f.clusters.LocalSynced() && !f.clusters.HasMembers()\n", "TestReadyThroughReloadsWithMemberDown"},
+		"if f.clusters.LocalSynced() {\n", "if f.clusters.LocalSynced() && !f.clusters.HasMembers() {\n", "TestReadyThroughReloadsWithMemberDown"},
 	{"the chase's rcode dropped", "plugin/answer.go",
 		"m.Rcode = resp.Rcode\n", "m.Rcode = dns.RcodeSuccess\n", "TestZoneWalksUpAsShardsScaleDown"},
 	{"REFUSED chase passed on", "plugin/answer.go",

@@ -78,7 +78,7 @@ func (f *Federation) writeWalk(m *dns.Msg, owner string, qtype uint16, w walk, d
 	if w.at.Port != (federation.PortLabels{}) || qtype == dns.TypeSRV {
 		// SRV at a level: its ports, the level name as the target (SPEC 12.1).
 		target := srvTarget{name: w.at.Service.LevelName(last, w.at.Zone, w.at.Region, domain), addrs: w.addrs}
-		f.writeSRV(m, owner, qtype, w.at.Port, w.ports, []srvTarget{target})
+		f.writeSRV(m, owner, qtype, w.at.Port, w.ports(), []srvTarget{target})
 		return
 	}
 	m.Answer = append(m.Answer, addressRecords(f, owner, qtype, w.addrs)...)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/federated-dns/federation/federation"
 
 	"github.com/miekg/dns"
@@ -54,8 +53,9 @@ type decision struct {
 	// port holds the _<port>._<proto> labels the question leads with,
 	// which the CNAME target keeps (SPEC 12.1).
 	port federation.PortLabels
-	// self is the service's name in the zone asked, without port labels:
-	// the target of the local answer's SRV records.
+	// self is the service's name in the zone asked, without port labels,
+	// the target of the local answer's SRV records: set for a clusterset
+	// name, written from name and the zone otherwise (writeLocal).
 	self   string
 	domain string // the federation's DOMAIN
 	shard  federation.Shard
@@ -121,7 +121,6 @@ func (f *Federation) decide(qname, zone string, w dns.ResponseWriter, now time.T
 		d.path, d.why = pathEndpoint, "the endpoint name of a headless service in a namespace named like the federation (SPEC 1.3)"
 		return d
 	}
-	d.self = dnsutil.Join(name.Service, name.Namespace, name.Federation, "svc", strings.ToLower(zone))
 	return f.decideService(d, f.clusters.Local(name.Namespace, name.Service), w, now)
 }
 
@@ -247,21 +246,24 @@ type walk struct {
 	levels [3]federation.Level
 	n      int
 	addrs  []netip.Addr
-	ports  []federation.Port // of the shards at the last level
+	shards []federation.PublishedShard
+}
+
+// ports returns the ports of the shards at the walk's last level, for SRV
+// (SPEC 12.1): computed only for the questions that need them.
+func (w walk) ports() []federation.Port {
+	return federation.Ports(w.shards, w.levels[w.n-1], w.at.Zone, w.at.Region)
 }
 
 // walkLevels walks up from the level name at, no higher than scope (SPEC
 // 10): a walk that would leave it ends NXDOMAIN where it is.
 func walkLevels(at federation.DomainName, shards []federation.PublishedShard, scope federation.Level) walk {
-	w := walk{at: at}
+	w := walk{at: at, shards: shards}
 	for l := at.Level; ; l = l.Up() {
 		w.levels[w.n] = l
 		w.n++
 		w.addrs = federation.Addresses(shards, l, at.Zone, at.Region)
 		if len(w.addrs) > 0 || l == federation.LevelGlobal || !scope.Within(l.Up()) {
-			if at.Port != (federation.PortLabels{}) || len(w.addrs) > 0 {
-				w.ports = federation.Ports(shards, l, at.Zone, at.Region)
-			}
 			return w
 		}
 	}

@@ -104,7 +104,11 @@ func (f *Federation) writeLocal(m *dns.Msg, state request.Request, d decision, z
 		m.Answer = addressRecords(f, owner(state), qtype, d.shard.AddressesIn(d.topo.Zone, qtype == dns.TypeAAAA))
 		return
 	}
-	targets := []srvTarget{{name: d.self, addrs: d.shard.Addresses}}
+	self := d.self
+	if self == "" {
+		self = dnsutil.Join(d.name.Service, d.name.Namespace, d.name.Federation, "svc", zone)
+	}
+	targets := []srvTarget{{name: self, addrs: d.shard.Addresses}}
 	if d.shard.Kind == federation.Headless {
 		targets = endpointTargets(d.shard, func(host string) string {
 			return dnsutil.Join(host, d.name.Service, d.name.Namespace, "svc", zone)

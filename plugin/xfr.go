@@ -139,10 +139,11 @@ func (f *Federation) levelRecords(at federation.DomainName, w walk, ports []fede
 	m := new(dns.Msg)
 	m.Answer = append(addressRecords(f, owner, dns.TypeA, w.addrs), addressRecords(f, owner, dns.TypeAAAA, w.addrs)...)
 	target := []srvTarget{{name: owner}}
-	f.writeSRV(m, owner, dns.TypeSRV, federation.PortLabels{}, w.ports, target)
-	for _, p := range w.ports {
+	levelPorts := w.ports()
+	f.writeSRV(m, owner, dns.TypeSRV, federation.PortLabels{}, levelPorts, target)
+	for _, p := range levelPorts {
 		if l := (federation.PortLabels{Name: p.Name, Protocol: p.Protocol}); p.Name != "" && !slices.ContainsFunc(m.Answer, func(rr dns.RR) bool { return rr.Header().Name == l.Prefix()+owner }) {
-			f.writeSRV(m, l.Prefix()+owner, dns.TypeSRV, l, w.ports, target)
+			f.writeSRV(m, l.Prefix()+owner, dns.TypeSRV, l, levelPorts, target)
 		}
 	}
 	return m.Answer

@@ -24,9 +24,10 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// The MCS API's resources, as the tests write them.
+// The MCS API's resources, as the tests write them: spelled here, not
+// taken from the plugin, so a wrong resource in the plugin fails the test.
 var (
-	exportsAlpha = schema.GroupVersionResource{Group: "multicluster.x-k8s.io", Version: "v1alpha1", Resource: "serviceexports"}
+	exportsAlpha = serviceExportResource // selection_test.go's
 	exportsBeta  = schema.GroupVersionResource{Group: "multicluster.x-k8s.io", Version: "v1beta1", Resource: "serviceexports"}
 	importsAlpha = schema.GroupVersionResource{Group: "multicluster.x-k8s.io", Version: "v1alpha1", Resource: "serviceimports"}
 	properties   = schema.GroupVersionResource{Group: "about.k8s.io", Version: "v1alpha1", Resource: "clusterproperties"}

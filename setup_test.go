@@ -170,6 +170,7 @@ func TestParse(t *testing.T) {
 		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\n}", "Testfile:4 - Error during parsing: clusterset: zone clusterset.local. is not among the plugin's zones"},
 		{"federation cluster.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed cluster.local\n}", "clusterset: zone cluster.local. overlaps the cluster zone cluster.local."},
 		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset\n}", "Testfile:4 - Error during parsing: Wrong argument count"},
+		{"federation cluster.local clusterset.local fed.clusterset.local {\nkubeconfig " + kc + "\nmyfed fed.clusterset.local\nmember m " + kc + "\nclusterset myfed\n}", "Testfile:3 - Error during parsing: federation myfed: domain fed.clusterset.local. overlaps the cluster zone clusterset.local."},
 		{"federation k8s.local mcs.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed local\n}", "clusterset: zone local. overlaps the cluster zone"},
 		{"federation k8s.local mcs.k8s.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed mcs.k8s.local\n}", "clusterset: zone mcs.k8s.local. overlaps the cluster zone k8s.local."},
 		{"federation cluster.local clusterset.local {\nkubeconfig " + kc + "\nmyfed example.com\nclusterset myfed\nclusterset myfed\n}", "property 'clusterset' is given twice"},

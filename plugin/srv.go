@@ -18,8 +18,9 @@ type srvTarget struct {
 	ports []federation.Port
 }
 
-// maxSRVOctets bounds the SRV records of one answer: no more than a TCP
-// message holds, however many endpoints and ports a tenant's service has.
+// maxSRVOctets bounds the SRV records of one answer and their addresses:
+// no more than a TCP message holds, however many endpoints and ports a
+// tenant's service has.
 const maxSRVOctets = 65535
 
 // writeSRV answers a question of type qtype for owner, a service name
@@ -58,6 +59,9 @@ func (f *Federation) writeSRV(m *dns.Msg, owner string, qtype uint16, want feder
 	var extra []srvTarget
 	octets := 0
 	for _, t := range targets {
+		if len(t.name) > MaxNameLength {
+			continue // a target no answer can carry (SPEC 6.4): a long id, say
+		}
 		tp := t.ports
 		if tp == nil {
 			tp = ports
@@ -77,6 +81,7 @@ func (f *Federation) writeSRV(m *dns.Msg, owner string, qtype uint16, want feder
 		}
 		if used {
 			extra = append(extra, t)
+			octets += len(t.addrs) * (len(t.name) + 28) // its address records, in Additional
 		}
 		if octets > maxSRVOctets {
 			break

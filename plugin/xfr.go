@@ -52,7 +52,8 @@ func serialBefore(a, b uint32) bool { return a != b && b-a < 1<<31 }
 // but its SOA, as the plugin answers at now: the apex NS and its name
 // server's addresses, then, for each federation of the domain and each
 // Service with a published shard, every level name of the known zones and
-// regions (the members' Nodes', the local cluster's, and the shards') with
+// regions (the members' Nodes' and the local cluster's: never the zones an
+// EndpointSlice claims, which a tenant writes) with
 // its addresses and SRV records, or the CNAME of its walk's first step; a
 // level whose walk ends NXDOMAIN has no record. The plugin answers a level
 // of any zone and region; a zone holds the known ones. Names are ordered,
@@ -84,12 +85,6 @@ func (f *Federation) zoneRecords(domain string, now time.Time) []dns.RR {
 			continue
 		}
 		services = append(services, service{k, shards, scope})
-		for _, s := range shards {
-			for _, z := range s.Zones {
-				places[federation.Topology{Zone: z, Region: s.Region}] = true
-			}
-			places[federation.Topology{Region: s.Region}] = true
-		}
 	}
 	// The levels of the known places: global, each region, each zone.
 	levels := []federation.DomainName{{Level: federation.LevelGlobal}}
@@ -122,12 +117,15 @@ func (f *Federation) zoneRecords(domain string, now time.Time) []dns.RR {
 // the service (ports), or its addresses and SRV records.
 func (f *Federation) levelRecords(at federation.DomainName, w walk, ports []federation.Port, domain string) []dns.RR {
 	owner := at.Service.LevelName(at.Level, at.Zone, at.Region, domain)
+	if len(owner) > MaxNameLength {
+		return nil // a name no answer can carry (SPEC 6.4)
+	}
 	if w.n > 1 {
 		next := at.Service.LevelName(w.levels[1], at.Zone, at.Region, domain)
 		rrs := []dns.RR{f.cnameRecord(owner, next)}
 		for _, p := range ports {
-			if p.Name != "" {
-				l := federation.PortLabels{Name: p.Name, Protocol: p.Protocol}
+			l := federation.PortLabels{Name: p.Name, Protocol: p.Protocol}
+			if p.Name != "" && len(l.Prefix()+owner) <= MaxNameLength && len(l.Prefix()+next) <= MaxNameLength {
 				rrs = append(rrs, f.cnameRecord(l.Prefix()+owner, l.Prefix()+next))
 			}
 		}
@@ -142,7 +140,7 @@ func (f *Federation) levelRecords(at federation.DomainName, w walk, ports []fede
 	levelPorts := w.ports()
 	f.writeSRV(m, owner, dns.TypeSRV, federation.PortLabels{}, levelPorts, target)
 	for _, p := range levelPorts {
-		if l := (federation.PortLabels{Name: p.Name, Protocol: p.Protocol}); p.Name != "" && !slices.ContainsFunc(m.Answer, func(rr dns.RR) bool { return rr.Header().Name == l.Prefix()+owner }) {
+		if l := (federation.PortLabels{Name: p.Name, Protocol: p.Protocol}); p.Name != "" && len(l.Prefix()+owner) <= MaxNameLength && !slices.ContainsFunc(m.Answer, func(rr dns.RR) bool { return rr.Header().Name == l.Prefix()+owner }) {
 			f.writeSRV(m, l.Prefix()+owner, dns.TypeSRV, l, levelPorts, target)
 		}
 	}

@@ -40,7 +40,8 @@ func transferOf(t *testing.T, f *Federation, zone string, serial uint32) []strin
 func TestTransferIsTheZoneAnswered(t *testing.T) {
 	east := published("east", "r2", "z2", "203.0.113.40")
 	east.Ports = []federation.Port{{Name: "http", Protocol: "tcp", Port: 80}}
-	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {east}}})
+	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {east}},
+		places: []federation.Topology{{Zone: "z2", Region: "r2"}}}) // east's Node
 	f.SetTransfer(nil, []netip.Addr{netip.MustParseAddr("127.0.0.1")})
 	f.refreshZones(time.Now())
 	serial := f.serials.serialOf("example.com.")
@@ -165,7 +166,8 @@ func TestSerialFollowsChanges(t *testing.T) {
 // published by two members in two regions of two zones: what every
 // refresh of the zone costs (at most every 100 ms, SPEC 13.2).
 func BenchmarkZoneRecords(b *testing.B) {
-	caches := &stubClusters{members: []string{"east", "west"}, published: map[string][]federation.PublishedShard{}}
+	caches := &stubClusters{members: []string{"east", "west"}, published: map[string][]federation.PublishedShard{},
+		places: []federation.Topology{{Zone: "z2", Region: "r2"}, {Zone: "z3", Region: "r3"}}}
 	for i := range 1000 {
 		caches.published["ns/svc-"+strconv.Itoa(i)] = []federation.PublishedShard{
 			published("east", "r2", "z2", "203.0.113.40"), published("west", "r3", "z3", "203.0.113.50"),
@@ -224,5 +226,47 @@ func TestTransferRefusedWithoutTransferPlugin(t *testing.T) {
 	f.SetTransfer(&countingNotifier{}, nil)
 	if _, rcode, _ := fx.ask("example.com.", dns.TypeIXFR); rcode != dns.RcodeNotImplemented {
 		t.Errorf("Expected the next plugin to get it with a transfer plugin, got %s", dns.RcodeToString[rcode])
+	}
+}
+
+// TestTransferIgnoresZonesTenantsClaim: the zones an EndpointSlice claims
+// (a tenant writes its own) add no level names to the zone; the members'
+// Nodes' places do (SPEC 13.1).
+func TestTransferIgnoresZonesTenantsClaim(t *testing.T) {
+	claimed := published("east", "r2", "z2", "203.0.113.40")
+	for i := range 100 {
+		claimed.Zones = append(claimed.Zones, "fake-"+strconv.Itoa(i))
+	}
+	f := tableFederation(&stubClusters{members: []string{"east"}, published: map[string][]federation.PublishedShard{"ns/web": {claimed}},
+		places: []federation.Topology{{Zone: "z2", Region: "r2"}}})
+	f.refreshZones(time.Now())
+	for _, line := range transferOf(t, f, "example.com.", 0) {
+		if strings.Contains(line, "fake-") {
+			t.Fatalf("Expected no level of a claimed zone, got %s", line)
+		}
+	}
+}
+
+// TestSRVNeverWritesOverlongNames: an SRV target or a level name longer
+// than 255 octets (a long cluster id, long labels) is left out, never
+// written into an answer or a transfer that could not be packed (SPEC 6.4).
+func TestSRVNeverWritesOverlongNames(t *testing.T) {
+	f := tableFederation(&stubClusters{})
+	long := strings.Repeat(strings.Repeat("a", 63)+".", 4) + "example.com."
+	m := new(dns.Msg)
+	m.SetQuestion("web.ns.svc.clusterset.local.", dns.TypeSRV)
+	ports := []federation.Port{{Name: "http", Protocol: "tcp", Port: 80}}
+	f.writeSRV(m, "web.ns.svc.clusterset.local.", dns.TypeSRV, federation.PortLabels{}, ports,
+		[]srvTarget{{name: long, addrs: []netip.Addr{netip.MustParseAddr("10.0.0.1")}}, {name: "ok.example.com.", addrs: []netip.Addr{netip.MustParseAddr("10.0.0.2")}}})
+	if len(m.Answer) != 1 || len(m.Extra) != 1 {
+		t.Errorf("Expected only the target that fits, got %v", m)
+	}
+	if _, err := m.Pack(); err != nil {
+		t.Errorf("Expected the answer to pack, got %v", err)
+	}
+	name := federation.ServiceName{Service: strings.Repeat("s", 63), Namespace: strings.Repeat("n", 63), Federation: "myfed"}
+	at := federation.DomainName{Kind: federation.AtLevel, Service: name, Level: federation.LevelZone, Zone: strings.Repeat("z", 63), Region: strings.Repeat("r", 50)}
+	if rrs := f.levelRecords(at, walk{at: at, n: 2, levels: [3]federation.Level{federation.LevelZone, federation.LevelRegion}}, ports, "example.com."); rrs != nil {
+		t.Errorf("Expected no records of a level name over 255 octets, got %v", rrs)
 	}
 }
